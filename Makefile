@@ -1,0 +1,40 @@
+# The README's contract: `make run` starts the bot, `make test` installs what the tests need and runs them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test bench lint venv deps dev-deps migrate clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.deps: requirements.txt constraints.txt | $(VENV)/bin/activate
+	$(PIP) install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements-dev.txt $(VENV)/.deps
+	$(PIP) install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+migrate: deps
+	$(PY) -m bot.store.migrate
+
+run: deps migrate
+	$(PY) app.py
+
+test: dev-deps
+	bash scripts/test.sh
+
+bench: dev-deps
+	bash scripts/bench.sh
+
+lint: dev-deps
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) build .pytest_cache
