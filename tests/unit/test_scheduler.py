@@ -115,14 +115,15 @@ async def test_job_due_during_downtime_runs_once_after_restart(make, sqlite_url)
     assert second.get("close-poll:7") is None  # a date job is done after its one run
 
 
-async def test_cron_that_missed_many_runs_runs_once(make, sqlite_url) -> None:
-    first = Scheduler(create_scheduler(sqlite_url))
+async def test_cron_that_missed_many_runs_runs_once(make, store) -> None:
+    url, table = store
+    first = Scheduler(create_scheduler(url, tablename=table))
     first._aps.start(paused=True)  # stored but not processed: the process is "down" from here
     first.add_cron("tick", RECORD, hour="*", minute="*", kwargs={"label": "tick"})
     first._aps.modify_job("tick", next_run_time=datetime.now(TOKYO) - timedelta(minutes=10))  # 10 missed runs
     await first.shutdown()
 
-    second = make(sqlite_url)
+    second = make(url, table)
     await first_run()
     await asyncio.sleep(0.2)
     assert RUNS == ["tick"]
