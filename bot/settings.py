@@ -7,9 +7,9 @@ reads `os.environ`, so tests build their own `Settings` and point the bot at the
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from dotenv import dotenv_values
 
@@ -100,7 +100,8 @@ class Settings:
         if overrides and len(overrides) != 4:
             raise SettingsError(
                 "Set all four Bot Framework endpoint overrides or none: TO_BOT_FROM_CHANNEL_TOKEN_ISSUER, "
-                "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL, TO_CHANNEL_FROM_BOT_LOGIN_URL, TO_CHANNEL_FROM_BOT_OAUTH_SCOPE."
+                "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL, TO_CHANNEL_FROM_BOT_LOGIN_URL, "
+                "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE."
             )
 
     def endpoint_overrides(self) -> dict[str, str]:

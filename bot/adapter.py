@@ -1,0 +1,209 @@
+"""`POST /api/messages`: validate, authenticate, dedupe, run the turn, answer — and the adapter under it.
+
+Our own handler around `process_activity` (botbuilder's `CloudAdapter.process` answers 500 to every invoke
+with a body and to every auth failure). The adapter subclass keeps botbuilder's turn semantics (TurnContext,
+conversation references, reply-to ids, invoke responses) but builds no connector or user-token client per
+turn: every outbound call goes through the one `Sender` on one pooled HTTP client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import Bot, InvokeResponse, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
+from botframework.connector.auth import AuthenticateRequestResult, AuthenticationConstants, ClaimsIdentity
+
+from bot.conversations import tenant_of
+from bot.i18n import language_of, t
+from bot.sender import Sender
+from bot.settings import Settings
+from bot.store.activities import ProcessedActivities
+
+log = logging.getLogger(__name__)
+
+_INVOKE_CACHE_SIZE = 2048
+
+
+def _problem(status: int, message: str) -> web.Response:
+    return web.json_response({"error": {"message": message}}, status=status)
+
+
+class TeamsAdapter(CloudAdapter):
+    """A CloudAdapter whose outbound calls go through the throttled sender instead of a per-turn client."""
+
+    def __init__(self, authentication: Any, sender: Sender, *, dev_mode: bool) -> None:
+        super().__init__(authentication)
+        self._sender = sender
+        self._dev_mode = dev_mode
+
+    async def authenticate(self, activity: Activity, auth_header: str | None) -> AuthenticateRequestResult:
+        """botbuilder's checks; any failure is a PermissionError (→ 401)."""
+        if self._dev_mode:
+            result = AuthenticateRequestResult()
+            result.claims_identity = ClaimsIdentity({}, True, AuthenticationConstants.ANONYMOUS_AUTH_TYPE)
+            result.audience = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            return result
+        if not auth_header:
+            raise PermissionError("missing Authorization header")
+        try:
+            return await self.bot_framework_authentication.authenticate_request(activity, auth_header)
+        except PermissionError:
+            raise
+        except Exception as error:  # botbuilder raises bare Exceptions, jwt errors, even IndexError
+            raise PermissionError(f"{type(error).__name__}: {error}") from error
+
+    async def process_activity(  # type: ignore[override]
+        self, auth: AuthenticateRequestResult, activity: Activity, logic: Any
+    ) -> InvokeResponse | None:
+        activity.caller_id = auth.caller_id
+        context = TurnContext(self, activity)
+        context.turn_state[self.BOT_IDENTITY_KEY] = auth.claims_identity
+        context.turn_state[self.BOT_CALLBACK_HANDLER_KEY] = logic
+        context.turn_state[self.BOT_OAUTH_SCOPE_KEY] = auth.audience
+        await self.run_pipeline(context, logic)
+        return self._process_turn_results(context)
+
+    async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
+        responses = []
+        tenant = tenant_of(context.activity)
+        for activity in activities:
+            activity.id = None
+            if activity.type == ActivityTypes.invoke_response:
+                context.turn_state[self._INVOKE_RESPONSE_KEY] = activity
+                responses.append(ResourceResponse(id=""))
+                continue
+            if activity.type == "delay":
+                await asyncio.sleep((activity.value or 1000) / 1000)
+                responses.append(ResourceResponse(id=""))
+                continue
+            if activity.type == ActivityTypes.trace:
+                responses.append(ResourceResponse(id=""))
+                continue
+            body = activity.serialize()
+            if activity.reply_to_id:
+                result = await self._sender.reply(
+                    activity.service_url, activity.conversation.id, activity.reply_to_id, body, tenant_id=tenant
+                )
+            else:
+                result = await self._sender.send(activity.service_url, activity.conversation.id, body, tenant_id=tenant)
+            responses.append(ResourceResponse(id=result.get("id", "")))
+        return responses
+
+    async def update_activity(self, context: TurnContext, activity: Activity) -> ResourceResponse | None:
+        result = await self._sender.update(
+            activity.service_url,
+            activity.conversation.id,
+            activity.id,
+            activity.serialize(),
+            tenant_id=tenant_of(activity),
+        )
+        return ResourceResponse(id=result.get("id")) if result.get("id") else None
+
+    async def delete_activity(self, context: TurnContext, reference: Any) -> None:
+        await self._sender.delete(
+            reference.service_url,
+            reference.conversation.id,
+            reference.activity_id,
+            tenant_id=tenant_of(context.activity),
+        )
+
+
+class MessagesEndpoint:
+    """The aiohttp handler for `POST /api/messages`."""
+
+    def __init__(self, settings: Settings, adapter: TeamsAdapter, bot: Bot, processed: ProcessedActivities) -> None:
+        self._settings = settings
+        self._adapter = adapter
+        self._bot = bot
+        self._processed = processed
+        self._invoke_answers: OrderedDict[tuple[str, str], tuple[int, Any]] = OrderedDict()
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        limit = self._settings.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            return _problem(413, f"request body over {limit} bytes")
+        raw = await request.content.read(limit + 1)
+        if len(raw) > limit:
+            return _problem(413, f"request body over {limit} bytes")
+        activity, error = _parse_activity(raw)
+        if activity is None:
+            return _problem(400, error)
+        try:
+            auth = await self._adapter.authenticate(activity, request.headers.get("Authorization"))
+        except PermissionError as denied:
+            log.warning("unauthorized request: %s", denied)
+            return _problem(401, "unauthorized")
+        allowed = self._settings.allowed_tenant_ids
+        if allowed and tenant_of(activity) not in allowed:
+            log.warning("activity from tenant %r ignored: not in ALLOWED_TENANT_IDS", tenant_of(activity))
+            return _problem(403, "tenant not allowed")
+        key = (activity.conversation.id, activity.id or "")
+        if activity.id and not await self._processed.claim(*key):
+            return self._duplicate(activity, key)
+        try:
+            answer = await self._adapter.process_activity(auth, activity, self._bot.on_turn)
+        except Exception:
+            correlation_id = uuid.uuid4().hex[:12]
+            log.exception("turn failed (correlation id %s, activity type %s)", correlation_id, activity.type)
+            if activity.id:
+                await self._processed.release(*key)
+            return _problem(500, f"internal error, correlation id {correlation_id}")
+        if activity.type == ActivityTypes.invoke:
+            status, body = (answer.status, answer.body) if answer else (501, None)
+            self._remember(key, status, body)
+            return web.json_response(body, status=status, dumps=_dumps)
+        return web.Response(status=200)
+
+    def _duplicate(self, activity: Activity, key: tuple[str, str]) -> web.Response:
+        """Teams retried an activity we already have: no second effect, and an invoke gets its answer again."""
+        log.info("duplicate activity %s ignored", key[1])
+        if activity.type != ActivityTypes.invoke:
+            return web.Response(status=200)
+        if key in self._invoke_answers:
+            status, body = self._invoke_answers[key]
+            return web.json_response(body, status=status, dumps=_dumps)
+        text = t("invoke.duplicate", language_of(activity.locale))
+        body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+        return web.json_response(body, dumps=_dumps)
+
+    def _remember(self, key: tuple[str, str], status: int, body: Any) -> None:
+        self._invoke_answers[key] = (status, body)
+        while len(self._invoke_answers) > _INVOKE_CACHE_SIZE:
+            self._invoke_answers.popitem(last=False)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _parse_activity(raw: bytes) -> tuple[Activity | None, str]:
+    """Parse and sanity-check an activity; (None, reason) for anything Teams would never send."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None, "body is not valid JSON"
+    if not isinstance(body, dict):
+        return None, "body must be a JSON object (an activity)"
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return None, "activity has no type"
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str) or not conversation["id"]:
+        return None, "activity has no conversation id"
+    if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"].startswith(("https://", "http://")):
+        return None, "activity has no valid serviceUrl"
+    for name in ("from", "recipient", "channelData"):
+        if name in body and body[name] is not None and not isinstance(body[name], dict):
+            return None, f"activity field {name!r} must be an object"
+    try:
+        activity = Activity().deserialize(body)
+    except Exception as error:  # msrest raises DeserializationError and friends for bad shapes
+        return None, f"activity could not be read: {type(error).__name__}"
+    return activity, ""

@@ -1,0 +1,84 @@
+"""Where the bot may speak: conversation references kept current from the activities Teams sends.
+
+`observe` runs on every turn, so it writes only when something the sender needs changed (a new
+conversation, a moved service URL, a new locale); the in-process cache keeps the hot path free of writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
+
+from bot.store.conversations import ConversationRecord, ConversationStore
+
+
+def _channel_data(activity: Activity) -> dict[str, Any]:
+    return activity.channel_data if isinstance(activity.channel_data, dict) else {}
+
+
+def tenant_of(activity: Activity) -> str:
+    """Teams names the tenant in channelData.tenant.id; the conversation carries it too."""
+    tenant = _channel_data(activity).get("tenant")
+    if isinstance(tenant, dict) and tenant.get("id"):
+        return str(tenant["id"]).lower()
+    conversation_tenant = getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
+    return str(conversation_tenant or "").lower()
+
+
+def record_from_activity(activity: Activity, locale: str) -> ConversationRecord:
+    """The conversation an activity came from, as the store keeps it."""
+    data = _channel_data(activity)
+    team = data.get("team") if isinstance(data.get("team"), dict) else {}
+    conversation = activity.conversation
+    conversation_type = (conversation.conversation_type if conversation else None) or "personal"
+    personal = conversation_type == "personal"
+    sender = activity.from_property
+    reference = TurnContext.get_conversation_reference(activity).serialize()
+    reference.pop("activityId", None)
+    return ConversationRecord(
+        conversation_id=conversation.id,
+        conversation_type=conversation_type,
+        tenant_id=tenant_of(activity),
+        service_url=activity.service_url or "",
+        channel_id=activity.channel_id or "msteams",
+        bot_id=activity.recipient.id if activity.recipient else "",
+        bot_name=(activity.recipient.name or "") if activity.recipient else "",
+        team_id=team.get("id"),
+        user_id=sender.id if personal and sender else None,
+        user_aad_id=getattr(sender, "aad_object_id", None) if personal and sender else None,
+        locale=locale,
+        reference=reference,
+    )
+
+
+class ConversationDirectory:
+    """The store's conversations, with a write-avoiding cache for the per-turn `observe`."""
+
+    def __init__(self, store: ConversationStore) -> None:
+        self._store = store
+        self._seen: dict[str, tuple[str, str, str]] = {}
+
+    @staticmethod
+    def _fingerprint(record: ConversationRecord) -> tuple[str, str, str]:
+        return (record.service_url, record.locale, record.bot_id)
+
+    async def observe(self, record: ConversationRecord) -> None:
+        if self._seen.get(record.conversation_id) == self._fingerprint(record):
+            return
+        await self._store.touch(record)
+        self._seen[record.conversation_id] = self._fingerprint(record)
+
+    async def install(self, record: ConversationRecord) -> bool:
+        """True when this is a new install (the caller welcomes); False on Teams' repeat events."""
+        first = await self._store.install(record)
+        self._seen[record.conversation_id] = self._fingerprint(record)
+        return first
+
+    async def remove(self, conversation_id: str) -> None:
+        self._seen.pop(conversation_id, None)
+        await self._store.remove(conversation_id)
+
+    async def get(self, conversation_id: str) -> ConversationRecord | None:
+        return await self._store.get(conversation_id)

@@ -1,0 +1,110 @@
+"""The bot's outbound identity: one shared MSAL app and a cached token, fetched off the event loop.
+
+botbuilder's stock factory builds a new MSAL app (and asks for a new token) on every turn, and MSAL's calls
+block. Here the app is built once per (app id, authority), the token is cached until shortly before it
+expires, concurrent callers share one refresh, and every MSAL call runs in a worker thread so a slow
+identity endpoint cannot stall other turns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from urllib.parse import urlparse
+
+from msal import ConfidentialClientApplication
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PUBLIC_LOGIN_URL = "https://login.microsoftonline.com"
+PUBLIC_OAUTH_SCOPE = "https://api.botframework.com"
+MULTI_TENANT_AUTHORITY_TENANT = "botframework.com"
+_MICROSOFT_LOGIN_HOSTS = ("login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn")
+_REFRESH_MARGIN_SECONDS = 300
+
+
+class TokenError(RuntimeError):
+    """The identity platform refused or could not be reached; the message has no secret in it."""
+
+
+def authority_for(settings: Settings) -> str:
+    """The login authority, as botbuilder forms it: the override as-is, else the public cloud + tenant."""
+    if settings.to_channel_from_bot_login_url:
+        return settings.to_channel_from_bot_login_url.rstrip("/")
+    multi = settings.app_type.lower() == "multitenant"
+    tenant = MULTI_TENANT_AUTHORITY_TENANT if multi or not settings.app_tenant_id else settings.app_tenant_id
+    return f"{PUBLIC_LOGIN_URL}/{tenant}"
+
+
+def scope_for(settings: Settings) -> str:
+    scope = settings.to_channel_from_bot_oauth_scope or PUBLIC_OAUTH_SCOPE
+    return scope if scope.endswith("/.default") else f"{scope.rstrip('/')}/.default"
+
+
+class TokenProvider:
+    """Bearer tokens for Bot Connector calls; `None` in local dev mode (no app id, no auth)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._authority = authority_for(settings)
+        self._scopes = [scope_for(settings)]
+        self._app: ConfidentialClientApplication | None = None
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = asyncio.Lock()
+        self.refreshes = 0
+
+    @property
+    def enabled(self) -> bool:
+        return not self._settings.dev_mode
+
+    def cached(self) -> str | None:
+        """The current token if it is still fresh, without waiting."""
+        if self._token and time.monotonic() < self._expires_at:
+            return self._token
+        return None
+
+    async def token(self) -> str | None:
+        if not self.enabled:
+            return None
+        cached = self.cached()
+        if cached:
+            return cached
+        async with self._lock:
+            cached = self.cached()
+            if cached:
+                return cached
+            result = await asyncio.to_thread(self._acquire)
+            self._token = result["access_token"]
+            lifetime = float(result.get("expires_in") or 3600)
+            self._expires_at = time.monotonic() + max(lifetime - _REFRESH_MARGIN_SECONDS, lifetime / 2)
+            self.refreshes += 1
+            return self._token
+
+    def invalidate(self) -> None:
+        """Forget the token after the connector rejected it (401), so the next call fetches a new one."""
+        self._token = None
+        self._expires_at = 0.0
+
+    def _acquire(self) -> dict:
+        """Runs in a worker thread: MSAL's HTTP calls block."""
+        if self._app is None:
+            host = urlparse(self._authority).hostname or ""
+            microsoft = host in _MICROSOFT_LOGIN_HOSTS
+            self._app = ConfidentialClientApplication(
+                self._settings.app_id,
+                client_credential=self._settings.app_password,
+                authority=self._authority,
+                # Instance discovery asks login.microsoftonline.com about the authority: only for Microsoft hosts.
+                instance_discovery=microsoft,
+                validate_authority=microsoft,
+            )
+        result = self._app.acquire_token_for_client(scopes=self._scopes)
+        if not result or "access_token" not in result:
+            error = (result or {}).get("error", "unknown_error")
+            log.error("token request to %s failed: %s", self._authority, error)
+            raise TokenError(f"could not get a Bot Connector token from {self._authority}: {error}")
+        return result

@@ -1,0 +1,234 @@
+"""The Teams activity handler: turns activities into `Turn`s, asks the route table, carries out the outcome.
+
+This is the only module where a feature's outcome meets botbuilder types. Install and uninstall are handled
+here from the raw activity (botbuilder's stock members-added path calls the connector for every new member).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+
+from bot.conversations import record_from_activity
+from bot.i18n import language_of, t
+from bot.routes import InvokeBody, Notify, Outcome, Refresh, Say
+from bot.services import Services
+from bot.turn import Actor, Place, Turn
+from cards.base import CONTENT_TYPE
+from cards.message import notice_card
+from cards.welcome import welcome_card
+
+log = logging.getLogger(__name__)
+
+CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+INSTALL_ACTIONS = {"add", "add-upgrade"}
+REMOVE_ACTIONS = {"remove", "remove-upgrade"}
+
+
+def strip_bot_mention(activity: Activity) -> str:
+    """The text without the `<at>Bot</at>` mention of this bot (channels and group chats prepend it)."""
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        props = entity.additional_properties or {}
+        mentioned = props.get("mentioned") or {}
+        if (entity.type or "").lower() == "mention" and mentioned.get("id") == bot_id and props.get("text"):
+            text = text.replace(props["text"], " ")
+    return html.unescape(text).strip()
+
+
+def locale_of(activity: Activity) -> str:
+    """Teams puts the client's locale on the activity; older clients only in the clientInfo entity."""
+    if activity.locale:
+        return activity.locale
+    for entity in activity.entities or []:
+        if (entity.type or "").lower() == "clientinfo":
+            locale = (entity.additional_properties or {}).get("locale")
+            if locale:
+                return str(locale)
+    return "ja-JP"
+
+
+class OpenFlatBot(TeamsActivityHandler):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    # ---- turns into Turn ------------------------------------------------------------------------------------
+    async def _turn(self, context: TurnContext, *, text: str = "", data: dict[str, Any] | None = None) -> Turn:
+        activity = context.activity
+        record = record_from_activity(activity, locale_of(activity))
+        await self.services.conversations.observe(record)
+        sender = activity.from_property
+        actor = Actor(
+            id=sender.id if sender else "",
+            aad_object_id=getattr(sender, "aad_object_id", None) if sender else None,
+            name=(sender.name or "") if sender else "",
+        )
+        place = Place(
+            conversation_id=record.conversation_id,
+            conversation_type=record.conversation_type,
+            tenant_id=record.tenant_id,
+            service_url=record.service_url,
+            team_id=record.team_id,
+            channel_id=(activity.channel_data or {}).get("channel", {}).get("id")
+            if isinstance(activity.channel_data, dict)
+            else None,
+        )
+        lang = await self.services.languages.language(actor.aad_object_id or actor.id, record.locale)
+        return Turn(
+            services=self.services,
+            actor=actor,
+            place=place,
+            lang=lang,
+            locale=record.locale,
+            text=text,
+            data=data or {},
+            activity_id=activity.id,
+            reply_to_id=activity.reply_to_id,
+        )
+
+    # ---- messages and Action.Submit -------------------------------------------------------------------------
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        value = activity.value if isinstance(activity.value, dict) else None
+        if value is not None and isinstance(value.get("verb"), str):
+            await self._submit(turn_context, value)
+            return
+        typed = strip_bot_mention(activity)
+        routes = self.services.routes
+        match = routes.match_command(typed)
+        if match is None:
+            turn = await self._turn(turn_context, text=typed)
+            await self._carry_out(turn_context, turn, await self.services.fallback(turn))
+            return
+        command, argument = match
+        turn = await self._turn(turn_context, text=argument)
+        await self._run(turn_context, turn, command.handler)
+
+    async def _submit(self, context: TurnContext, value: dict[str, Any]) -> None:
+        """Action.Submit, the fallback of every Action.Execute: same verb, same handler, answered by messages."""
+        data = {k: v for k, v in value.items() if k != "verb"}
+        turn = await self._turn(context, data=data)
+        handler = self.services.routes.match_verb(value["verb"])
+        if handler is None:
+            await self._carry_out(context, turn, Notify(t("invoke.unknown_action", turn.lang)))
+            return
+        await self._run(context, turn, handler)
+
+    # ---- invokes --------------------------------------------------------------------------------------------
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        activity = turn_context.activity
+        value = activity.value if isinstance(activity.value, dict) else {}
+        if activity.name == "adaptiveCard/action":
+            action = value.get("action") if isinstance(value.get("action"), dict) else {}
+            data = action.get("data") if isinstance(action.get("data"), dict) else {}
+            turn = await self._turn(turn_context, data=data)
+            handler = self.services.routes.match_verb(str(action.get("verb") or ""))
+            if handler is None:
+                return _invoke_message(t("invoke.unknown_action", turn.lang))
+            outcome = await self._call(turn, handler)
+            return await self._answer_invoke(turn_context, turn, outcome)
+        handler = self.services.routes.match_invoke(activity.name or "")
+        if handler is None:
+            log.info("invoke %r has no route", activity.name)
+            return InvokeResponse(status=int(HTTPStatus.OK), body={})
+        turn = await self._turn(turn_context, data=value)
+        outcome = await self._call(turn, handler)
+        return await self._answer_invoke(turn_context, turn, outcome)
+
+    async def _answer_invoke(self, context: TurnContext, turn: Turn, outcome: Any) -> InvokeResponse:
+        outcomes = _as_list(outcome)
+        response: InvokeResponse | None = None
+        for item in outcomes:
+            if isinstance(item, Refresh) and response is None:
+                response = InvokeResponse(
+                    status=200, body={"statusCode": 200, "type": CARD_RESPONSE, "value": item.card}
+                )
+            elif isinstance(item, Notify) and response is None:
+                response = _invoke_message(item.text)
+            elif isinstance(item, InvokeBody) and response is None:
+                response = InvokeResponse(status=item.status, body=item.body)
+            else:
+                await self._carry_out(context, turn, item)
+        return response or _invoke_message("")
+
+    # ---- install / uninstall --------------------------------------------------------------------------------
+    async def on_installation_update(self, turn_context: TurnContext) -> None:
+        action = (turn_context.activity.action or "").lower()
+        if action in INSTALL_ACTIONS:
+            await self._installed(turn_context)
+        elif action in REMOVE_ACTIONS:
+            await self._removed(turn_context)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if any(member.id == bot_id for member in activity.members_added or []):
+            await self._installed(turn_context)
+        elif any(member.id == bot_id for member in activity.members_removed or []):
+            await self._removed(turn_context)
+
+    async def _installed(self, context: TurnContext) -> None:
+        """Teams sends both installationUpdate and conversationUpdate for one install: welcome exactly once."""
+        activity = context.activity
+        record = record_from_activity(activity, locale_of(activity))
+        if await self.services.conversations.install(record):
+            lang = language_of(record.locale)
+            await context.send_activity(_card_activity(welcome_card(lang)))
+
+    async def _removed(self, context: TurnContext) -> None:
+        await self.services.conversations.remove(context.activity.conversation.id)
+
+    # ---- carrying out outcomes ------------------------------------------------------------------------------
+    async def _call(self, turn: Turn, handler: Any) -> Outcome | list[Outcome] | None:
+        """Run a feature handler; a failure becomes an apology with a reference the user can quote."""
+        try:
+            return await handler(turn)
+        except Exception:
+            correlation_id = uuid.uuid4().hex[:12]
+            log.exception(
+                "handler %s failed (correlation id %s)", getattr(handler, "__name__", handler), correlation_id
+            )
+            return Notify(t("error.generic", turn.lang, correlation_id=correlation_id))
+
+    async def _run(self, context: TurnContext, turn: Turn, handler: Any) -> None:
+        await self._carry_out(context, turn, await self._call(turn, handler))
+
+    async def _carry_out(self, context: TurnContext, turn: Turn, outcome: Outcome | list[Outcome] | None) -> None:
+        for item in _as_list(outcome):
+            if isinstance(item, Say):
+                if item.card is not None:
+                    await context.send_activity(_card_activity(item.card))
+                if item.text:
+                    await context.send_activity(Activity(type=ActivityTypes.message, text=item.text))
+            elif isinstance(item, Refresh):
+                if turn.reply_to_id:
+                    update = _card_activity(item.card)
+                    update.id = turn.reply_to_id
+                    await context.update_activity(update)
+                else:
+                    await context.send_activity(_card_activity(item.card))
+            elif isinstance(item, Notify):
+                await context.send_activity(_card_activity(notice_card(item.text, turn.lang)))
+
+
+def _as_list(outcome: Outcome | list[Outcome] | None) -> list[Outcome]:
+    if outcome is None:
+        return []
+    return outcome if isinstance(outcome, list) else [outcome]
+
+
+def _card_activity(card: dict[str, Any]) -> Activity:
+    return Activity(type=ActivityTypes.message, attachments=[Attachment(content_type=CONTENT_TYPE, content=card)])
+
+
+def _invoke_message(text: str) -> InvokeResponse:
+    return InvokeResponse(status=200, body={"statusCode": 200, "type": MESSAGE_RESPONSE, "value": text})

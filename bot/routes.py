@@ -1,0 +1,134 @@
+"""The route table: the one way in from Teams to a feature.
+
+Three kinds of route — a typed command (Japanese and English names), a card action verb (Action.Execute or its
+Action.Submit fallback) and an invoke name (task modules, message extensions). Features register handlers
+with `register(routes)` functions; tests ask the table which handler a text or verb reaches.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.turn import Turn
+
+Card = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Say:
+    """Post a new message (a card, or plain text) into the conversation."""
+
+    card: Card | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """Replace the card the user clicked with this one."""
+
+    card: Card
+
+
+@dataclass(frozen=True)
+class Notify:
+    """A short answer to a click, shown by Teams without posting a new message."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class InvokeBody:
+    """A raw invoke answer (task modules, message extensions): HTTP status and JSON body."""
+
+    body: dict[str, Any] | None
+    status: int = 200
+
+
+Outcome = Say | Refresh | Notify | InvokeBody
+Handler = Callable[["Turn"], Awaitable[Outcome | list[Outcome] | None]]
+
+
+def normalize(text: str) -> str:
+    """Fold full-width forms, case and spacing so 'ＨＥＬＰ', 'Help ' and 'help' are one command."""
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+@dataclass(frozen=True)
+class Command:
+    names: tuple[str, ...]
+    handler: Handler
+    description_key: str | None = None
+
+    @property
+    def display_names(self) -> str:
+        return " / ".join(self.names)
+
+
+@dataclass
+class RouteTable:
+    _commands: list[Command] = field(default_factory=list)
+    _verbs: dict[str, Handler] = field(default_factory=dict)
+    _invokes: dict[str, Handler] = field(default_factory=dict)
+
+    def command(self, *names: str, description_key: str | None = None) -> Callable[[Handler], Handler]:
+        def add(handler: Handler) -> Handler:
+            taken = {normalize(n) for c in self._commands for n in c.names}
+            clash = taken & {normalize(n) for n in names}
+            if clash:
+                raise ValueError(f"command name(s) already routed: {sorted(clash)}")
+            self._commands.append(Command(tuple(names), handler, description_key))
+            return handler
+
+        return add
+
+    def verb(self, name: str) -> Callable[[Handler], Handler]:
+        return self._add(self._verbs, name)
+
+    def invoke(self, name: str) -> Callable[[Handler], Handler]:
+        return self._add(self._invokes, name)
+
+    @staticmethod
+    def _add(table: dict[str, Handler], key: str) -> Callable[[Handler], Handler]:
+        def add(handler: Handler) -> Handler:
+            if key in table:
+                raise ValueError(f"already routed: {key}")
+            table[key] = handler
+            return handler
+
+        return add
+
+    def match_command(self, text: str) -> tuple[Command, str] | None:
+        """The command a typed text starts with (longest name wins) and the rest of the text as its argument."""
+        typed = normalize(text)
+        best: tuple[Command, str, int] | None = None
+        for command in self._commands:
+            for name in command.names:
+                key = normalize(name)
+                matches = typed == key or typed.startswith(key + " ")
+                if matches and (best is None or len(key) > best[2]):
+                    best = (command, typed[len(key) :].strip(), len(key))
+        if best is None:
+            return None
+        command, _, length = best
+        # Keep the argument's original characters (the user's own spelling), not the folded copy.
+        original = " ".join(unicodedata.normalize("NFKC", text).split())
+        return command, original[length:].strip()
+
+    def match_verb(self, verb: str) -> Handler | None:
+        return self._verbs.get(verb)
+
+    def match_invoke(self, name: str) -> Handler | None:
+        return self._invokes.get(name)
+
+    def commands(self) -> list[Command]:
+        return list(self._commands)
+
+    def verbs(self) -> list[str]:
+        return sorted(self._verbs)
+
+    def invokes(self) -> list[str]:
+        return sorted(self._invokes)

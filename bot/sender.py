@@ -1,0 +1,146 @@
+"""The one way out: every message the bot sends, in a turn or on its own, goes through `Sender`.
+
+It keeps Teams' limits (per conversation 7/1 s, 8/2 s, 60/30 s, 1800/h; a configurable per-tenant rate for
+bot-initiated traffic), waits out `Retry-After` on 429, retries 412/502/503/504 with jittered backoff, and
+records permanent failures (403: the app was removed or blocked; 404: the conversation is gone) on the stored
+conversation instead of dropping them silently. Proactive posts never go to a conversation marked removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.connector import JSON, BotConnector, ConnectorError
+from bot.ratelimit import Sleep, SlidingWindowLimiter, TeamsLimits, backoff_delays
+from bot.store.conversations import ConversationStore
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = frozenset({412, 429, 502, 503, 504})
+PERMANENT = frozenset({403, 404})
+NOT_SENT_ERRORS = frozenset({"ClientConnectorError"})  # the request never left: safe to retry a POST
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one proactive message."""
+
+    status: str  # sent | skipped | failed
+    activity_id: str | None = None
+    error: str | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.status == "sent"
+
+
+class Sender:
+    def __init__(
+        self,
+        connector: BotConnector,
+        conversations: ConversationStore,
+        *,
+        tenant_rate_per_second: float = 50.0,
+        limits: TeamsLimits | None = None,
+        max_attempts: int = 6,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        limits = limits or TeamsLimits()
+        self.connector = connector
+        self._conversations = conversations
+        self._per_conversation: SlidingWindowLimiter = limits.conversation_limiter()
+        self._per_tenant: SlidingWindowLimiter = limits.tenant_limiter(tenant_rate_per_second)
+        self._max_attempts = max_attempts
+        self._sleep = sleep
+
+    # ---- in-turn: answers to what a user just did ----------------------------------------------------------
+    async def reply(
+        self, service_url: str, conversation_id: str, reply_to_id: str, activity: JSON, *, tenant_id: str
+    ) -> JSON:
+        return await self._deliver(
+            conversation_id, None, lambda: self.connector.reply(service_url, conversation_id, reply_to_id, activity)
+        )
+
+    async def send(self, service_url: str, conversation_id: str, activity: JSON, *, tenant_id: str) -> JSON:
+        return await self._deliver(
+            conversation_id, None, lambda: self.connector.send(service_url, conversation_id, activity)
+        )
+
+    async def update(
+        self, service_url: str, conversation_id: str, activity_id: str, activity: JSON, *, tenant_id: str | None = None
+    ) -> JSON:
+        return await self._deliver(
+            conversation_id,
+            tenant_id,
+            lambda: self.connector.update(service_url, conversation_id, activity_id, activity),
+        )
+
+    async def delete(
+        self, service_url: str, conversation_id: str, activity_id: str, *, tenant_id: str | None = None
+    ) -> None:
+        await self._deliver(
+            conversation_id, tenant_id, lambda: self.connector.delete(service_url, conversation_id, activity_id)
+        )
+
+    # ---- bot-initiated -------------------------------------------------------------------------------------
+    async def post(self, conversation_id: str, activity: JSON) -> Delivery:
+        """Post into a stored conversation; skipped (never sent) if the bot was removed from it or blocked."""
+        record = await self._conversations.get(conversation_id)
+        if record is None:
+            return Delivery("skipped", error="unknown conversation")
+        if not record.installed or record.status != "active":
+            return Delivery("skipped", error=f"conversation is {record.status}")
+        body = {
+            **activity,
+            "conversation": {"id": conversation_id},
+            "from": {"id": record.bot_id, "name": record.bot_name},
+        }
+        try:
+            result = await self._deliver(
+                conversation_id,
+                record.tenant_id,
+                lambda: self.connector.send(record.service_url, conversation_id, body),
+            )
+        except ConnectorError as error:
+            return Delivery("failed", error=str(error))
+        return Delivery("sent", activity_id=result.get("id"))
+
+    async def create_conversation(self, service_url: str, tenant_id: str, parameters: JSON) -> JSON:
+        """Start a 1:1 chat or a new channel thread (Teams answers with the conversation id)."""
+        key = f"create:{tenant_id}"
+        return await self._deliver(key, tenant_id, lambda: self.connector.create_conversation(service_url, parameters))
+
+    # ---- the machinery ---------------------------------------------------------------------------------------
+    async def _deliver(self, conversation_id: str, tenant_id: str | None, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Run one connector call within the limits, retrying what Teams asks us to retry."""
+        attempt = 0
+        while True:
+            await self._per_conversation.acquire(conversation_id)
+            if tenant_id is not None:
+                await self._per_tenant.acquire(tenant_id)
+            try:
+                return await call()
+            except ConnectorError as error:
+                attempt += 1
+                if error.status in PERMANENT:
+                    await self._record_failure(conversation_id, error)
+                    raise
+                retryable = error.status in RETRYABLE or (error.status == 0 and error.code in NOT_SENT_ERRORS)
+                if not retryable or attempt >= self._max_attempts:
+                    log.error("giving up on %s after %d attempt(s): %s", conversation_id, attempt, error)
+                    raise
+                delay = error.retry_after if error.retry_after is not None else backoff_delays(attempt - 1)
+                if error.status == 429:
+                    self._per_conversation.penalize(conversation_id, delay)
+                log.warning("retrying %s in %.2fs after %s", conversation_id, delay, error.status)
+                await self._sleep(delay)
+
+    async def _record_failure(self, conversation_id: str, error: ConnectorError) -> None:
+        if error.status == 404 and error.code not in {"ConversationNotFound", "BotNotInConversationRoster"}:
+            return  # a missing activity, not a missing conversation
+        log.warning("conversation %s marked undeliverable: %s %s", conversation_id, error.status, error.code)
+        await self._conversations.mark_failed(conversation_id, error.status, f"{error.code} {error.message}".strip())

@@ -1,0 +1,82 @@
+"""Shared pieces of every card: the Adaptive Card envelope, text blocks, actions and the size guard.
+
+Teams renders bot cards up to schema 1.5, drops messages over ~100 KB (UTF-16) and Microsoft advises staying
+under 80 KB, so every card goes through `guard_size` before it leaves the bot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+Card = dict[str, Any]
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+MAX_BYTES = 80 * 1024
+WARN_BYTES = 20 * 1024
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+log = logging.getLogger(__name__)
+
+
+class CardTooLarge(ValueError):
+    """A card that Teams would refuse or truncate."""
+
+
+def utf16_size(card: Card) -> int:
+    """The size Teams counts: the JSON text encoded as UTF-16."""
+    return len(json.dumps(card, ensure_ascii=False).encode("utf-16-le"))
+
+
+def guard_size(card: Card) -> Card:
+    """Reject a card over 80 KB (UTF-16) and warn above 20 KB; return it unchanged otherwise."""
+    size = utf16_size(card)
+    if size > MAX_BYTES:
+        raise CardTooLarge(f"card is {size} bytes as UTF-16; the limit is {MAX_BYTES}")
+    if size > WARN_BYTES:
+        log.warning("large card: %d bytes as UTF-16", size)
+    return card
+
+
+def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None, lang: str = "ja") -> Card:
+    """An Adaptive Card 1.5 envelope, size-checked."""
+    content: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "lang": lang, "body": body}
+    if actions:
+        content["actions"] = actions
+    return guard_size(content)
+
+
+def heading(text: str) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "size": "Large", "weight": "Bolder", "wrap": True, "style": "heading"}
+
+
+def paragraph(text: str, *, subtle: bool = False) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "TextBlock", "text": text, "wrap": True}
+    if subtle:
+        block["isSubtle"] = True
+    return block
+
+
+def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
+
+
+def execute(title: str, verb: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Action.Execute (Universal Actions) with the Action.Submit fallback older Teams clients need.
+
+    The fallback carries the verb in its data so both paths reach the same route.
+    """
+    payload = dict(data or {})
+    return {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": verb,
+        "data": payload,
+        "fallback": {"type": "Action.Submit", "title": title, "data": {**payload, "verb": verb}},
+    }
+
+
+def attachment(content: Card) -> dict[str, Any]:
+    """Wrap a card as a Bot Framework message attachment."""
+    return {"contentType": CONTENT_TYPE, "content": content}

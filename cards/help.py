@@ -1,0 +1,21 @@
+"""The help card, built from the route table's commands so it never drifts from what the bot understands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.i18n import t
+from cards.base import Card, card, facts, heading, paragraph
+
+
+def help_card(lang: str, commands: Sequence[tuple[str, str]]) -> Card:
+    """`commands` are (command as the user types it, catalog key of its description) pairs."""
+    return card(
+        [
+            heading(t("help.title", lang)),
+            paragraph(t("help.intro", lang)),
+            facts([(name, t(description_key, lang)) for name, description_key in commands]),
+            paragraph(t("help.more", lang), subtle=True),
+        ],
+        lang=lang,
+    )
