@@ -41,7 +41,7 @@ def _clean_state() -> Iterator[None]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[str, str]]:
+def job_store(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[str, str]]:
     """(sync URL, table name) of the job store; PostgreSQL gets its own table so tests never see others' jobs."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'bot.db'}", "apscheduler_jobs"
@@ -59,7 +59,7 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[str, str]]
 
 
 @pytest.fixture
-def sqlite_url(tmp_path) -> str:
+def sqlite_sync_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'bot.db'}"
 
 
@@ -85,8 +85,8 @@ async def first_run() -> None:
         await RAN.wait()
 
 
-async def test_job_survives_restart(make, store) -> None:
-    url, table = store
+async def test_job_survives_restart(make, job_store) -> None:
+    url, table = job_store
     run_at = datetime.now(TOKYO).replace(microsecond=0) + timedelta(hours=1)
     first = make(url, table)
     first.add_at("reminder:1", RECORD, run_at, {"label": "later"})
@@ -100,23 +100,23 @@ async def test_job_survives_restart(make, store) -> None:
     assert RUNS == []
 
 
-async def test_job_due_during_downtime_runs_once_after_restart(make, sqlite_url) -> None:
-    first = make(sqlite_url)
+async def test_job_due_during_downtime_runs_once_after_restart(make, sqlite_sync_url) -> None:
+    first = make(sqlite_sync_url)
     first.add_at("close-poll:7", RECORD, datetime.now(TOKYO) + timedelta(seconds=0.1), {"label": "due"})
     await first.shutdown()
     # Down past APScheduler's default 1 s grace, which would drop the run as "missed".
     await asyncio.sleep(1.25)
     assert RUNS == []
 
-    second = make(sqlite_url)
+    second = make(sqlite_sync_url)
     await first_run()
     await asyncio.sleep(0.2)
     assert RUNS == ["due"]
     assert second.get("close-poll:7") is None  # a date job is done after its one run
 
 
-async def test_cron_that_missed_many_runs_runs_once(make, store) -> None:
-    url, table = store
+async def test_cron_that_missed_many_runs_runs_once(make, job_store) -> None:
+    url, table = job_store
     first = Scheduler(create_scheduler(url, tablename=table))
     first._aps.start(paused=True)  # stored but not processed: the process is "down" from here
     first.add_cron("tick", RECORD, hour="*", minute="*", kwargs={"label": "tick"})
@@ -132,8 +132,8 @@ async def test_cron_that_missed_many_runs_runs_once(make, store) -> None:
     assert job.next_run_time > datetime.now(TOKYO)
 
 
-async def test_cron_runs_in_tokyo_time(make, sqlite_url) -> None:
-    scheduler = make(sqlite_url)
+async def test_cron_runs_in_tokyo_time(make, sqlite_sync_url) -> None:
+    scheduler = make(sqlite_sync_url)
     job = scheduler.add_cron("daily-tip", RECORD, hour=9, minute=0, kwargs={"label": "tip"})
     run = job.next_run_time
     assert run is not None
@@ -141,8 +141,8 @@ async def test_cron_runs_in_tokyo_time(make, sqlite_url) -> None:
     assert scheduler.state() == {"running": True, "jobs": 1, "next_run_time": run.isoformat()}
 
 
-async def test_add_replaces_and_remove_is_idempotent(make, sqlite_url) -> None:
-    scheduler = make(sqlite_url)
+async def test_add_replaces_and_remove_is_idempotent(make, sqlite_sync_url) -> None:
+    scheduler = make(sqlite_sync_url)
     later = datetime.now(TOKYO) + timedelta(hours=1)
     scheduler.add_at("x", RECORD, later, {"label": "a"})
     scheduler.add_at("x", RECORD, later, {"label": "b"})
@@ -153,8 +153,8 @@ async def test_add_replaces_and_remove_is_idempotent(make, sqlite_url) -> None:
     assert scheduler.job_ids() == []
 
 
-async def test_rejects_what_would_break_after_restart(make, sqlite_url) -> None:
-    scheduler = make(sqlite_url)
+async def test_rejects_what_would_break_after_restart(make, sqlite_sync_url) -> None:
+    scheduler = make(sqlite_sync_url)
     later = datetime.now(TOKYO) + timedelta(hours=1)
     with pytest.raises(ValueError, match="timezone-aware"):
         scheduler.add_at("x", RECORD, later.replace(tzinfo=None), {})
@@ -165,10 +165,10 @@ async def test_rejects_what_would_break_after_restart(make, sqlite_url) -> None:
     assert scheduler.job_ids() == []
 
 
-async def test_job_reaches_app_services_through_runtime(make, sqlite_url) -> None:
+async def test_job_reaches_app_services_through_runtime(make, sqlite_sync_url) -> None:
     services: list[str] = []
     set_runtime(services)
-    scheduler = make(sqlite_url)
+    scheduler = make(sqlite_sync_url)
     scheduler.add_at("now", f"{__name__}:record_via_runtime", datetime.now(TOKYO), {"label": "hi"})
     await first_run()
     assert services == ["hi"]
