@@ -1,0 +1,423 @@
+"""`TeamsChannel`: the loopback Teams channel, served from its own thread and event loop.
+
+Why a thread: botbuilder fetches OpenID metadata with blocking `requests.get` and MSAL posts to the
+token endpoint synchronously, both on the bot's loop. A fake served on that same loop could never
+answer them (deadlock); on its own loop it answers while the bot's loop is blocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from .activities import ActivityBuilder, User
+from .config import (
+    AAD_KID,
+    B2C_POLICY_SEGMENT,
+    CHANNEL_ISSUER,
+    CHANNEL_KID,
+    DEFAULT_APP_ID,
+    DEFAULT_APP_PASSWORD,
+    DEFAULT_BOT_NAME,
+    DEFAULT_TENANT_ID,
+    OAUTH_SCOPE,
+    OTHER_CHANNEL_KID,
+)
+from .connector import ConnectorCall, ConnectorService, Injection
+from .identity import IdentityProvider
+from .keys import SigningKey, TlsMaterial, write_tls_material
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+class TeamsChannel:
+    """Bot Framework identity + Entra token endpoint + Bot Connector, all on 127.0.0.1."""
+
+    def __init__(
+        self,
+        *,
+        app_id: str = DEFAULT_APP_ID,
+        app_password: str = DEFAULT_APP_PASSWORD,
+        tenant_id: str = DEFAULT_TENANT_ID,
+        bot_name: str = DEFAULT_BOT_NAME,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_port: int = 0,
+        enforce_rate_limits: bool = True,
+        work_dir: Path | None = None,
+        channel_key: SigningKey | None = None,
+    ) -> None:
+        self.app_id = app_id
+        self.app_password = app_password
+        self.tenant_id = tenant_id
+        self.bot_name = bot_name
+        self.host = host
+        self._requested_ports = (port, token_port)
+        self._default_rate_limits = enforce_rate_limits
+        self._own_dir = work_dir is None
+        self._dir = Path(tempfile.mkdtemp(prefix="teams-channel-")) if work_dir is None else Path(work_dir)
+        self.identity = IdentityProvider(
+            channel_key=channel_key or SigningKey.generate(CHANNEL_KID, ("msteams",)),
+            wrong_key=SigningKey.generate(CHANNEL_KID),
+            other_channel_key=SigningKey.generate(OTHER_CHANNEL_KID, ("webchat",)),
+            aad_key=SigningKey.generate(AAD_KID),
+        )
+        self.identity.register_app(app_id, app_password)
+        self.connector = ConnectorService(self.identity, enforce_rate_limits=enforce_rate_limits)
+        self._tls: TlsMaterial | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._token_runner: web.AppRunner | None = None
+        self._stop: asyncio.Event | None = None
+        self.port = 0
+        self.token_port = 0
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def start(self, timeout: float = 10.0) -> TeamsChannel:
+        """Start serving in a daemon thread; returns once both ports accept connections."""
+        if self._thread is not None:
+            return self
+        self._tls = write_tls_material(self._dir)
+        plain = _bind(self.host, self._requested_ports[0])
+        secure = _bind(self.host, self._requested_ports[1])
+        self.port = plain.getsockname()[1]
+        self.token_port = secure.getsockname()[1]
+        self.connector.base_url = self.base_url
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._loop = loop
+            try:
+                loop.run_until_complete(self._serve(plain, secure, ready))
+            except BaseException as exc:  # surfaced to start()'s caller
+                failure.append(exc)
+                ready.set()
+            finally:
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="teams-channel-emulator", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout) or failure:
+            self._thread = None
+            raise RuntimeError("Teams channel emulator failed to start") from (failure[0] if failure else None)
+        return self
+
+    async def _serve(self, plain: socket.socket, secure: socket.socket, ready: threading.Event) -> None:
+        assert self._tls is not None
+        self._stop = asyncio.Event()
+        app = web.Application()
+        app.add_routes(self.identity.channel_routes())
+        app.add_routes(self.connector.routes())
+        app.add_routes(
+            [web.get("/_emulator/stats", self._stats_handler), web.post("/_emulator/reset", self._reset_handler)]
+        )
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(self._tls.cert_file, self._tls.key_file)
+        self._runner = web.AppRunner(app, access_log=None)
+        self._token_runner = web.AppRunner(self.identity.token_app(), access_log=None)
+        await self._runner.setup()
+        await self._token_runner.setup()
+        try:
+            await web.SockSite(self._runner, plain, shutdown_timeout=0.5).start()
+            await web.SockSite(self._token_runner, secure, ssl_context=tls, shutdown_timeout=0.5).start()
+            ready.set()
+            await self._stop.wait()
+        finally:
+            await self._runner.cleanup()
+            await self._token_runner.cleanup()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the servers, join the thread and remove generated files we own."""
+        thread, loop, stop = self._thread, self._loop, self._stop
+        if thread is None or loop is None or stop is None:
+            return
+        if loop.is_running():
+            loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout)
+        self._thread = None
+        if self._own_dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> TeamsChannel:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- addresses ------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def service_url(self) -> str:
+        """Like real Teams serviceUrls (https://smba.trafficmanager.net/jp/): note the trailing slash."""
+        return self.connector.service_url
+
+    @property
+    def openid_metadata_url(self) -> str:
+        return f"{self.base_url}/v1/.well-known/openidconfiguration"
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.base_url}/v1/keys"
+
+    @property
+    def login_base(self) -> str:
+        """Scheme+host+port of the Entra-like token service; any `/<tenant>` authority below it works."""
+        return f"https://{self.host}:{self.token_port}"
+
+    def authority(self, tenant_id: str | None = None) -> str:
+        """An authority that works with MSAL whatever the caller passes (see config.B2C_POLICY_SEGMENT)."""
+        return f"{self.login_base}/{tenant_id or self.tenant_id}/{B2C_POLICY_SEGMENT}"
+
+    @property
+    def login_url(self) -> str:
+        """Use as the MSAL authority / TO_CHANNEL_FROM_BOT_LOGIN_URL as-is (do not append a tenant)."""
+        return self.authority()
+
+    @property
+    def ca_file(self) -> str:
+        """PEM of the self-signed certificate the token endpoint presents (trust it: REQUESTS_CA_BUNDLE)."""
+        if self._tls is None:
+            raise RuntimeError("start() the emulator first")
+        return str(self._tls.ca_file)
+
+    @property
+    def issuer(self) -> str:
+        return self.identity.issuer
+
+    @property
+    def oauth_scope(self) -> str:
+        return self.identity.oauth_scope
+
+    @property
+    def kid(self) -> str:
+        return self.identity.channel_key.kid
+
+    @property
+    def builder(self) -> ActivityBuilder:
+        """Activity builders bound to this emulator's service URL, bot and tenant."""
+        return ActivityBuilder(
+            service_url=self.service_url, app_id=self.app_id, bot_name=self.bot_name, tenant_id=self.tenant_id
+        )
+
+    def env(
+        self, app_id: str | None = None, app_password: str | None = None, tenant_id: str | None = None
+    ) -> dict[str, str]:
+        """The bot's environment for talking to this emulator; also registers the app credentials."""
+        app_id = app_id or self.app_id
+        app_password = app_password or self.app_password
+        tenant_id = tenant_id or self.tenant_id
+        self.identity.register_app(app_id, app_password)
+        return {
+            "MicrosoftAppId": app_id,
+            "MicrosoftAppPassword": app_password,
+            "MicrosoftAppType": "SingleTenant",
+            "MicrosoftAppTenantId": tenant_id,
+            "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": self.issuer,
+            "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": self.openid_metadata_url,
+            "TO_CHANNEL_FROM_BOT_LOGIN_URL": self.authority(tenant_id),
+            "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": self.oauth_scope,
+            "REQUESTS_CA_BUNDLE": self.ca_file,
+            "SSL_CERT_FILE": self.ca_file,
+        }
+
+    # --- tokens ----------------------------------------------------------------------------------
+    def sign_channel_token(
+        self,
+        app_id: str | None = None,
+        service_url: str | None = None,
+        *,
+        issuer: str | None = None,
+        audience: str | None = None,
+        expires_in: int = 3600,
+        kid: str | None = None,
+        use_wrong_key: bool = False,
+        not_before: int | None = None,
+        extra_claims: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A channel→bot token. Failures: audience=, issuer=, expires_in=-600 (past the 5 min leeway),
+        kid="unknown", use_wrong_key=True (bad signature), service_url="other" (serviceurl mismatch),
+        kid="other-channel-key" (valid signature, key not endorsed for msteams)."""
+        return self.identity.sign_channel_token(
+            app_id or self.app_id,
+            service_url or self.service_url,
+            issuer=issuer,
+            audience=audience,
+            expires_in=expires_in,
+            kid=kid,
+            use_wrong_key=use_wrong_key,
+            not_before=not_before,
+            extra_claims=extra_claims,
+        )
+
+    def issue_access_token(self, app_id: str | None = None, tenant_id: str | None = None) -> str:
+        """A bot→connector token as the token endpoint would issue it (for calling the connector directly)."""
+        return self.identity.issue_access_token(app_id or self.app_id, tenant_id or self.tenant_id)
+
+    @property
+    def token_requests(self) -> int:
+        return self.identity.token_requests
+
+    # --- connector configuration ---------------------------------------------------------------
+    def inject(
+        self,
+        status: int,
+        *,
+        count: int = 1,
+        retry_after: float | None = None,
+        path_contains: str | None = None,
+        method: str | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The next `count` matching connector calls answer `status` (Retry-After when given)."""
+        self.connector.inject(Injection(status, count, retry_after, path_contains, method, body))
+
+    @property
+    def latency(self) -> float:
+        return self.connector.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self.connector.latency = seconds
+
+    @property
+    def enforce_rate_limits(self) -> bool:
+        return self.connector.enforce_rate_limits
+
+    @enforce_rate_limits.setter
+    def enforce_rate_limits(self, value: bool) -> None:
+        self.connector.enforce_rate_limits = value
+
+    def block_conversation(self, conversation_id: str, code: str = "BotDisabledByAdmin") -> None:
+        self.connector.block_conversation(conversation_id, code)
+
+    def missing_conversation(self, conversation_id: str) -> None:
+        self.connector.missing_conversation(conversation_id)
+
+    def set_members(self, members: Sequence[User | Mapping[str, Any]], conversation_id: str | None = None) -> None:
+        """Members the connector returns (for every conversation, or only `conversation_id`)."""
+        self.connector.set_members([m.member() if isinstance(m, User) else m for m in members], conversation_id)
+
+    def set_team_channels(self, team_id: str, channels: Sequence[Mapping[str, Any]]) -> None:
+        self.connector.set_team_channels(team_id, channels)
+
+    def reset(self) -> None:
+        """Forget calls, activities, injections, rate windows, latency and counters (keys stay)."""
+        self.connector.reset()
+        self.connector.enforce_rate_limits = self._default_rate_limits
+        self.identity.reset()
+
+    # --- queries ---------------------------------------------------------------------------------
+    def calls(
+        self,
+        method: str | None = None,
+        conversation_id: str | None = None,
+        path_contains: str | None = None,
+        operation: str | None = None,
+        status: int | None = None,
+    ) -> list[ConnectorCall]:
+        return self.connector.calls(method, conversation_id, path_contains, operation, status)
+
+    def activities_in(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Activities posted to a conversation, in order, each with the id the emulator assigned."""
+        return self.connector.activities_in(conversation_id)
+
+    def activity(self, conversation_id: str, activity_id: str) -> dict[str, Any] | None:
+        return self.connector.activity(conversation_id, activity_id)
+
+    @property
+    def throttled(self) -> int:
+        return self.connector.throttled
+
+    def stats(self) -> dict[str, int]:
+        return {**self.connector.counters(), "token_requests": self.token_requests}
+
+    async def wait_for(
+        self,
+        predicate: Callable[[TeamsChannel], Any],
+        timeout: float = 5.0,  # noqa: ASYNC109 (polling deadline)
+    ) -> Any:
+        """Poll `predicate(self)` without blocking the caller's loop; return its first truthy value."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            result = predicate(self)
+            if result:
+                return result
+            if loop.time() >= deadline:
+                raise TimeoutError(f"condition not met within {timeout}s; connector calls: {self.calls()!r}")
+            await asyncio.sleep(0.01)
+
+    async def wait_for_calls(
+        self,
+        n: int,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 (polling deadline)
+        **filters: Any,
+    ) -> list[ConnectorCall]:
+        """Wait until at least `n` connector calls match `filters` (same keywords as `calls`)."""
+        await self.wait_for(lambda ch: len(ch.calls(**filters)) >= n, timeout)
+        return self.calls(**filters)
+
+    # --- channel → bot ---------------------------------------------------------------------------
+    async def post_activity(
+        self,
+        bot_url: str,
+        activity: Mapping[str, Any],
+        *,
+        token: str | None = "auto",
+        session: aiohttp.ClientSession | None = None,
+        timeout: float = 30.0,  # noqa: ASYNC109 (aiohttp ClientTimeout)
+    ) -> tuple[int, Any]:
+        """POST an activity to the bot as Teams does; token="auto" signs a valid one, None sends none."""
+        headers = {"Content-Type": "application/json"}
+        if token == "auto":
+            token = self.sign_channel_token(service_url=str(activity.get("serviceUrl") or self.service_url))
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        own = session is None
+        client = session or aiohttp.ClientSession()
+        try:
+            async with client.post(
+                bot_url, json=dict(activity), headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as response:
+                text = await response.text()
+                try:
+                    return response.status, await response.json(content_type=None) if text else None
+                except ValueError:
+                    return response.status, text
+        finally:
+            if own:
+                await client.close()
+
+    # --- HTTP control surface (for the CLI / benchmarks) -------------------------------------------
+    async def _stats_handler(self, _: web.Request) -> web.Response:
+        return web.json_response(self.stats())
+
+    async def _reset_handler(self, _: web.Request) -> web.Response:
+        self.reset()
+        return web.json_response({"ok": True})
+
+
+__all__ = ["CHANNEL_ISSUER", "OAUTH_SCOPE", "TeamsChannel"]

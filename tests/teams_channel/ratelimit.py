@@ -1,0 +1,53 @@
+"""Sliding-window rate limiter with Teams' per-bot-per-conversation limits."""
+
+from __future__ import annotations
+
+import bisect
+import math
+import time
+from collections.abc import Callable, Hashable
+
+from .config import TEAMS_RATE_WINDOWS
+
+
+class RateLimiter:
+    """Counts accepted requests per key; `acquire` answers None (allowed) or seconds to wait.
+
+    Rejected requests do not count, so a client honouring Retry-After gets through.
+    Not thread-safe on its own: the connector calls it under its lock.
+    """
+
+    def __init__(
+        self,
+        windows: tuple[tuple[float, int], ...] = TEAMS_RATE_WINDOWS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.windows = windows
+        self._clock = clock
+        self._horizon = max(w for w, _ in windows)
+        self._hits: dict[Hashable, list[float]] = {}
+
+    def acquire(self, key: Hashable) -> float | None:
+        now = self._clock()
+        hits = self._hits.setdefault(key, [])
+        cut = bisect.bisect_right(hits, now - self._horizon)
+        if cut:
+            del hits[:cut]
+        wait = 0.0
+        for window, limit in self.windows:
+            inside = len(hits) - bisect.bisect_right(hits, now - window)
+            if inside >= limit:
+                # The request becomes legal once the oldest of the last `limit` hits leaves the window.
+                wait = max(wait, hits[len(hits) - limit] + window - now)
+        if wait > 0:
+            return wait
+        hits.append(now)
+        return None
+
+    def reset(self) -> None:
+        self._hits.clear()
+
+
+def retry_after_header(seconds: float) -> str:
+    """Retry-After is whole seconds; never advertise 0 (clients would spin)."""
+    return str(max(1, math.ceil(seconds)))
