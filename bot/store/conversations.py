@@ -1,0 +1,155 @@
+"""Where the bot may talk: one row per Teams conversation, with the reference needed for proactive messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, case, false, func, or_, select, true, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.engine import insert_for
+from bot.store.tables import conversations, utcnow
+
+ACTIVE, REMOVED, BLOCKED = "active", "removed", "blocked"
+# The Bot Connector answers 403 when the user blocked the bot and 404 when the conversation is gone.
+BLOCKING_CODES = frozenset({403, 404})
+
+# Refreshed from every inbound activity: how to reach the conversation, never whether the bot is installed.
+_REFERENCE_FIELDS = ("service_url", "bot_id", "bot_name", "reference")
+# Refreshed only when the activity carries a value; a missing locale must not erase the known one.
+_OPTIONAL_FIELDS = ("tenant_id", "team_id", "user_id", "user_aad_id", "locale")
+
+
+@dataclass
+class ConversationRecord:
+    conversation_id: str
+    conversation_type: str  # personal | groupChat | channel
+    service_url: str
+    bot_id: str
+    reference: dict[str, Any] = field(default_factory=dict)
+    tenant_id: str | None = None
+    team_id: str | None = None
+    channel_id: str = "msteams"
+    bot_name: str | None = None
+    user_id: str | None = None
+    user_aad_id: str | None = None
+    locale: str | None = None
+    installed: bool = True
+    status: str = ACTIVE
+    failure_code: int | None = None
+    failure_reason: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def _record(row: Row[Any]) -> ConversationRecord:
+    return ConversationRecord(**row._asdict())
+
+
+class ConversationStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._insert = insert_for(engine)
+
+    @staticmethod
+    def _refresh(record: ConversationRecord, now: datetime) -> dict[str, Any]:
+        values: dict[str, Any] = {name: getattr(record, name) for name in _REFERENCE_FIELDS}
+        values.update({name: getattr(record, name) for name in _OPTIONAL_FIELDS if getattr(record, name) is not None})
+        values["updated_at"] = now
+        return values
+
+    def _new_row(self, record: ConversationRecord, now: datetime) -> Any:
+        values = {
+            "conversation_id": record.conversation_id,
+            "conversation_type": record.conversation_type,
+            "channel_id": record.channel_id,
+            **{name: getattr(record, name) for name in _REFERENCE_FIELDS + _OPTIONAL_FIELDS},
+            "installed": True,
+            "status": ACTIVE,
+            "created_at": now,
+            "updated_at": now,
+        }
+        return self._insert(conversations).values(values)
+
+    async def install(self, record: ConversationRecord) -> bool:
+        """Store the reference and mark the conversation installed; True only if it was not installed before.
+
+        Callers greet on True, so two concurrent install events must yield exactly one True: the insert and the
+        `installed = false` update each succeed for one writer only, decided by the database, not by a prior read.
+        """
+        now = utcnow()
+        reinstall = {**self._refresh(record, now), "installed": True, "status": ACTIVE}
+        reinstall |= {"failure_code": None, "failure_reason": None}
+        by_id = conversations.c.conversation_id == record.conversation_id
+        async with self._engine.begin() as conn:
+            inserted = await conn.execute(self._new_row(record, now).on_conflict_do_nothing())
+            if inserted.rowcount == 1:
+                return True
+            flipped = await conn.execute(
+                update(conversations).where(by_id, conversations.c.installed == false()).values(reinstall)
+            )
+            if flipped.rowcount == 1:
+                return True
+            await conn.execute(update(conversations).where(by_id).values(reinstall))
+            return False
+
+    async def touch(self, record: ConversationRecord) -> None:
+        """Refresh the reference from an inbound activity, keeping the installed state (a removed chat stays removed).
+
+        An inbound activity proves a blocked conversation is reachable again, so `blocked` returns to `active`.
+        """
+        now = utcnow()
+        statement = self._new_row(record, now)
+        refresh = {name: statement.excluded[name] for name in _REFERENCE_FIELDS}
+        refresh |= {name: func.coalesce(statement.excluded[name], conversations.c[name]) for name in _OPTIONAL_FIELDS}
+        unblock = and_(conversations.c.installed == true(), conversations.c.status == BLOCKED)
+        refresh["status"] = case((unblock, ACTIVE), else_=conversations.c.status)
+        refresh["updated_at"] = statement.excluded.updated_at
+        async with self._engine.begin() as conn:
+            await conn.execute(statement.on_conflict_do_update(index_elements=["conversation_id"], set_=refresh))
+
+    async def get(self, conversation_id: str) -> ConversationRecord | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(conversations).where(conversations.c.conversation_id == conversation_id))
+            ).first()
+        return None if row is None else _record(row)
+
+    async def remove(self, conversation_id: str) -> bool:
+        """Mark the bot uninstalled; the row stays so a later reinstall is recognised. True if anything changed."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(conversations)
+                .where(
+                    conversations.c.conversation_id == conversation_id,
+                    or_(conversations.c.installed == true(), conversations.c.status != REMOVED),
+                )
+                .values(installed=False, status=REMOVED, updated_at=utcnow())
+            )
+        return result.rowcount == 1
+
+    async def mark_failed(self, conversation_id: str, code: int, reason: str) -> None:
+        """Record a failed proactive send; 403/404 block the conversation so broadcasts stop retrying it."""
+        values: dict[str, Any] = {"failure_code": code, "failure_reason": reason, "updated_at": utcnow()}
+        if code in BLOCKING_CODES:
+            values["status"] = BLOCKED
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(conversations).where(conversations.c.conversation_id == conversation_id).values(values)
+            )
+
+    async def list_active(
+        self, *, tenant_id: str | None = None, conversation_type: str | None = None
+    ) -> list[ConversationRecord]:
+        """Installed, reachable conversations, oldest first (a stable order for broadcasts)."""
+        query = select(conversations).where(conversations.c.installed == true(), conversations.c.status == ACTIVE)
+        if tenant_id is not None:
+            query = query.where(conversations.c.tenant_id == tenant_id)
+        if conversation_type is not None:
+            query = query.where(conversations.c.conversation_type == conversation_type)
+        query = query.order_by(conversations.c.created_at, conversations.c.conversation_id)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_record(row) for row in rows]

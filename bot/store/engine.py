@@ -1,0 +1,66 @@
+"""One `AsyncEngine` factory for both backends, so everything above it is dialect-agnostic.
+
+SQLite (the zero-setup default) is tuned for a single bot process with concurrent turns: WAL lets readers run beside
+the one writer, and busy_timeout makes writers queue instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def _json_dumps(value: Any) -> str:
+    # Keep Japanese readable when someone inspects the database by hand.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """Build the engine for `sqlite+aiosqlite://` or `postgresql+asyncpg://`; anything else is a configuration error."""
+    url = make_url(database_url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # Writes serialize on the file lock anyway; a small pool bounds the threads aiosqlite starts.
+        engine = create_async_engine(url, json_serializer=_json_dumps, pool_size=5, max_overflow=10)
+        event.listen(engine.sync_engine, "connect", _apply_sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        return create_async_engine(
+            url,
+            json_serializer=_json_dumps,
+            pool_size=10,
+            max_overflow=5,
+            pool_pre_ping=True,  # survive server restarts and idle-connection reaping by proxies
+            pool_recycle=1800,
+        )
+    raise ValueError(f"unsupported DATABASE_URL backend {backend!r}: use sqlite+aiosqlite:// or postgresql+asyncpg://")
+
+
+def insert_for(engine: AsyncEngine) -> Callable[..., Any]:
+    """The dialect's `insert`, which has the ON CONFLICT clauses both SQLite and PostgreSQL support."""
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert

@@ -1,0 +1,121 @@
+"""The schema as SQLAlchemy Core tables: the single description the repositories and the migration check share.
+
+Timestamps are always timezone-aware UTC in Python. SQLite has no timestamp type, so `UTCDateTime` stores naive UTC
+there (text that sorts chronologically) and re-attaches UTC on the way out; PostgreSQL gets `timestamptz`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Teams conversation ids (`a:1…`, `19:…@thread.tacv2;messageid=…`) run to a few hundred characters; leave headroom.
+CONVERSATION_ID = String(1024)
+# Bot Framework state keys embed the conversation id and the user id.
+STATE_KEY = String(2048)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend; naive input is refused because its zone would be a guess."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("conversation_id", CONVERSATION_ID, nullable=False),
+    Column("conversation_type", String(32), nullable=False),  # personal | groupChat | channel
+    Column("tenant_id", String(128)),
+    Column("team_id", String(512)),
+    Column("channel_id", String(64), nullable=False),  # the Bot Framework channel: msteams
+    Column("service_url", String(512), nullable=False),
+    Column("bot_id", String(256), nullable=False),
+    Column("bot_name", String(256)),
+    Column("user_id", String(512)),  # personal chats: the user's 29: id
+    Column("user_aad_id", String(128)),
+    Column("locale", String(32)),
+    Column("installed", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),  # active | removed | blocked
+    Column("failure_code", Integer),
+    Column("failure_reason", Text),
+    Column("reference", JSON, nullable=False),  # serialized ConversationReference for proactive messages
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("conversation_id"),
+    Index(None, "tenant_id", "installed"),
+    Index(None, "user_aad_id"),
+)
+
+processed_activities = Table(
+    "processed_activities",
+    metadata,
+    Column("conversation_id", CONVERSATION_ID, nullable=False),
+    Column("activity_id", String(512), nullable=False),
+    Column("processed_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("conversation_id", "activity_id"),
+    Index(None, "processed_at"),
+)
+
+user_preferences = Table(
+    "user_preferences",
+    metadata,
+    Column("user_aad_id", String(128), nullable=False),
+    Column("tenant_id", String(128)),
+    Column("locale", String(32)),
+    Column("prefs", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("user_aad_id"),
+)
+
+bot_state = Table(
+    "bot_state",
+    metadata,
+    Column("key", STATE_KEY, nullable=False),
+    Column("etag", String(64), nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("key"),
+)
