@@ -132,13 +132,20 @@ class TeamsChannel:
         )
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(self._tls.cert_file, self._tls.key_file)
-        self._runner = web.AppRunner(app, access_log=None)
-        self._token_runner = web.AppRunner(self.identity.token_app(), access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        self._token_runner = web.AppRunner(self.identity.token_app(), access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         await self._token_runner.setup()
         try:
-            await web.SockSite(self._runner, plain, shutdown_timeout=0.5).start()
-            await web.SockSite(self._token_runner, secure, ssl_context=tls, shutdown_timeout=0.5).start()
+            await web.SockSite(
+                self._runner,
+                plain,
+            ).start()
+            await web.SockSite(
+                self._token_runner,
+                secure,
+                ssl_context=tls,
+            ).start()
             ready.set()
             await self._stop.wait()
         finally:
