@@ -72,9 +72,12 @@ class OffLoopOpenIdMetadata(_OpenIdMetadata):
 
 
 def metadata_urls(settings: Settings) -> list[str]:
+    """Where botbuilder fetches signing keys for this configuration (none in local dev mode: auth is off)."""
+    if settings.dev_mode:
+        return []
     if settings.to_bot_from_channel_openid_metadata_url:
         return [settings.to_bot_from_channel_openid_metadata_url]
-    return [AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPEN_ID_METADATA_URL]
+    return [AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL]
 
 
 def install_metadata_cache(settings: Settings) -> list[OffLoopOpenIdMetadata]:

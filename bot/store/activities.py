@@ -25,6 +25,16 @@ class ProcessedActivities:
             result = await conn.execute(statement.on_conflict_do_nothing())
         return result.rowcount == 1
 
+    async def release(self, conversation_id: str, activity_id: str) -> None:
+        """Give a claim back after the turn failed, so the channel's retry of it is processed, not dropped."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                delete(processed_activities).where(
+                    processed_activities.c.conversation_id == conversation_id,
+                    processed_activities.c.activity_id == activity_id,
+                )
+            )
+
     async def purge(self, older_than: datetime) -> int:
         """Forget claims older than `older_than` (past the channel's retry window); returns how many."""
         async with self._engine.begin() as conn:

@@ -1,0 +1,19 @@
+"""Fixtures for end-to-end tests: a started bot on a fresh database, talking to the loopback Teams channel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.support.bot import RunningBot, start_bot
+from tests.teams_channel.channel import TeamsChannel
+
+
+@pytest.fixture
+async def bot(channel: TeamsChannel, sqlite_url: str) -> AsyncIterator[RunningBot]:
+    running = await start_bot(channel, sqlite_url)
+    try:
+        yield running
+    finally:
+        await running.stop()
