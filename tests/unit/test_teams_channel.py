@@ -477,3 +477,51 @@ def test_cli_writes_state_serves_stats_and_stops_on_sigterm(tmp_path: Path) -> N
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+
+
+# --- end to end with a stock botbuilder bot -------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("ca_env")
+async def test_stock_botbuilder_bot_round_trip(channel: TeamsChannel, unused_tcp_port: int) -> None:
+    """A plain CloudAdapter bot configured only by env() authenticates, gets a token and replies."""
+    from botbuilder.core import ActivityHandler, TurnContext
+    from botbuilder.integration.aiohttp import CloudAdapter
+
+    class Echo(ActivityHandler):
+        async def on_message_activity(self, turn_context: TurnContext) -> None:
+            await turn_context.send_activity(f"echo: {turn_context.activity.text}")
+
+    env = channel.env()
+    config = SimpleNamespace(
+        APP_ID=env["MicrosoftAppId"],
+        APP_PASSWORD=env["MicrosoftAppPassword"],
+        APP_TYPE=env["MicrosoftAppType"],
+        APP_TENANTID=env["MicrosoftAppTenantId"],
+        **{k: v for k, v in env.items() if k.startswith("TO_")},
+    )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    bot = Echo()
+
+    async def messages(request: web.Request) -> web.Response:
+        return await adapter.process(request, bot)
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    try:
+        url = f"http://127.0.0.1:{unused_tcp_port}/api/messages"
+        activity = channel.builder.message("こんにちは")
+        status, _ = await channel.post_activity(url, activity)
+        assert 200 <= status < 300  # CloudAdapter answers 201 to a message turn
+        (reply,) = await channel.wait_for_calls(1, operation="reply")
+        assert (await channel.post_activity(url, activity, token=None))[0] in (401, 500)  # see ARCHITECTURE.md
+    finally:
+        await runner.cleanup()
+    assert reply.status == 201
+    assert reply.activity_id == activity["id"]
+    assert reply.conversation_id == activity["conversation"]["id"]
+    assert channel.activities_in(activity["conversation"]["id"])[0]["text"] == "echo: こんにちは"
+    assert channel.token_requests >= 1
