@@ -394,13 +394,14 @@ class TeamsChannel:
         activity: Mapping[str, Any],
         *,
         token: str | None = "auto",
+        app_id: str | None = None,
         session: aiohttp.ClientSession | None = None,
         timeout: float = 30.0,  # noqa: ASYNC109 (aiohttp ClientTimeout)
     ) -> tuple[int, Any]:
         """POST an activity to the bot as Teams does; token="auto" signs a valid one, None sends none."""
         headers = {"Content-Type": "application/json"}
         if token == "auto":
-            token = self.sign_channel_token(service_url=str(activity.get("serviceUrl") or self.service_url))
+            token = self.sign_channel_token(app_id, str(activity.get("serviceUrl") or self.service_url))
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         own = session is None
