@@ -1,0 +1,96 @@
+"""The proactive sender against the loopback Teams channel: limits, 429s, retries and permanent failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.support.bot import RunningBot, start_bot
+from tests.teams_channel.channel import TeamsChannel
+
+NOTICE = {"type": "message", "text": "お知らせです"}
+
+
+async def _installed(bot: RunningBot, conversation_type: str = "channel") -> str:
+    """Install the app into a new conversation (as Teams would) and forget the welcome traffic."""
+    activity = bot.channel.builder.installation_update("add", conversation_type=conversation_type)
+    assert (await bot.post(activity))[0] == 200
+    bot.channel.reset()
+    return activity["conversation"]["id"]
+
+
+def _max_in_window(times: list[float], seconds: float) -> int:
+    times = sorted(times)
+    return max((sum(1 for u in times if t <= u < t + seconds) for t in times), default=0)
+
+
+async def test_429_with_retry_after_is_waited_out_and_retried(bot: RunningBot) -> None:
+    conversation_id = await _installed(bot)
+    bot.channel.inject(429, retry_after=0.6, path_contains="activities")
+    delivery = await bot.services.sender.post(conversation_id, NOTICE)
+    assert delivery.sent
+    first, second = bot.channel.calls(conversation_id=conversation_id)
+    assert (first.status, second.status) == (429, 201)
+    assert second.time - first.time >= 0.55
+    assert [a["text"] for a in bot.channel.activities_in(conversation_id)] == ["お知らせです"]
+
+
+async def test_transient_5xx_and_412_are_retried_with_backoff(bot: RunningBot) -> None:
+    conversation_id = await _installed(bot)
+    bot.channel.inject(503, path_contains="activities")
+    bot.channel.inject(412, path_contains="activities")
+    delivery = await bot.services.sender.post(conversation_id, NOTICE)
+    assert delivery.sent
+    assert [c.status for c in bot.channel.calls(conversation_id=conversation_id)] == [503, 412, 201]
+
+
+async def test_a_client_error_is_not_retried(bot: RunningBot) -> None:
+    conversation_id = await _installed(bot)
+    bot.channel.inject(400, path_contains="activities")
+    delivery = await bot.services.sender.post(conversation_id, NOTICE)
+    assert delivery.status == "failed" and "400" in (delivery.error or "")
+    assert len(bot.channel.calls(conversation_id=conversation_id)) == 1
+
+
+async def test_403_marks_the_conversation_and_later_posts_are_skipped(bot: RunningBot) -> None:
+    conversation_id = await _installed(bot)
+    bot.channel.block_conversation(conversation_id)
+    delivery = await bot.services.sender.post(conversation_id, NOTICE)
+    assert delivery.status == "failed"
+    record = await bot.services.store.conversations.get(conversation_id)
+    assert record is not None and record.status == "blocked" and record.failure_code == 403
+    assert "BotDisabledByAdmin" in (record.failure_reason or "")
+    again = await bot.services.sender.post(conversation_id, NOTICE)
+    assert again.status == "skipped"
+    assert len(bot.channel.calls(conversation_id=conversation_id)) == 1
+
+
+async def test_a_burst_into_one_conversation_stays_under_teams_limits(bot: RunningBot) -> None:
+    conversation_id = await _installed(bot)
+    deliveries = await asyncio.gather(*(bot.services.sender.post(conversation_id, NOTICE) for _ in range(18)))
+    assert all(d.sent for d in deliveries)
+    times = [c.time for c in bot.channel.calls(conversation_id=conversation_id)]
+    assert len(times) == 18 and bot.channel.throttled == 0
+    assert _max_in_window(times, 1.0) <= 7 and _max_in_window(times, 2.0) <= 8
+
+
+@pytest.fixture
+async def slow_tenant_bot(channel: TeamsChannel, sqlite_url: str) -> AsyncIterator[RunningBot]:
+    running = await start_bot(channel, sqlite_url, TENANT_RATE_PER_SECOND="10")
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def test_the_per_tenant_rate_holds_across_conversations(slow_tenant_bot: RunningBot) -> None:
+    bot = slow_tenant_bot
+    conversations = [await _installed(bot, "groupChat") for _ in range(25)]
+    bot.channel.reset()
+    deliveries = await asyncio.gather(*(bot.services.sender.post(c, NOTICE) for c in conversations))
+    assert all(d.sent for d in deliveries)
+    times = [c.time for c in bot.channel.calls(operation="send")]
+    assert len(times) == 25
+    assert _max_in_window(times, 1.0) <= 10

@@ -1,0 +1,42 @@
+import pytest
+
+from bot.routes import RouteTable
+from dialogs import build_routes
+
+
+def test_route_table_is_inspectable_and_commands_work_in_both_languages() -> None:
+    routes = build_routes()
+    for typed in ("ヘルプ", "help", "HELP", "ＨＥＬＰ", " help  ", "使い方", "?"):
+        match = routes.match_command(typed)
+        assert match is not None and match[0].handler.__name__ == "show_help", typed
+    command, argument = routes.match_command("言語  英語") or (None, None)
+    assert command is not None and argument == "英語"
+    assert routes.match_command("helpful tips") is None
+    assert routes.match_command("こんにちは") is None
+    assert "help" in routes.verbs()
+
+
+async def _noop(turn):  # type: ignore[no-untyped-def]
+    return None
+
+
+def test_a_command_name_cannot_be_routed_twice() -> None:
+    routes = RouteTable()
+    routes.command("ヘルプ", "help")(_noop)
+    with pytest.raises(ValueError):
+        routes.command("HELP")(_noop)
+    routes.verb("vote")(_noop)
+    with pytest.raises(ValueError):
+        routes.verb("vote")(_noop)
+
+
+def test_longest_command_name_wins() -> None:
+    routes = RouteTable()
+    routes.command("tip")(_noop)
+
+    async def categories(turn):  # type: ignore[no-untyped-def]
+        return None
+
+    routes.command("tip categories")(categories)
+    assert routes.match_command("tip categories")[0].handler is categories  # type: ignore[index]
+    assert routes.match_command("tip paperless")[1] == "paperless"  # type: ignore[index]

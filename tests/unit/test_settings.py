@@ -1,0 +1,38 @@
+import pytest
+
+from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
+
+
+def test_defaults_are_local_dev_mode_on_loopback_with_sqlite() -> None:
+    settings = Settings.from_env({}, env_file=None)
+    assert settings.dev_mode and settings.host == "127.0.0.1" and settings.port == 3978
+    assert settings.database_url == DEFAULT_DATABASE_URL and settings.database_url.startswith("sqlite+aiosqlite")
+    assert settings.tz == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.5", "bot.example.org"])
+def test_dev_mode_refuses_a_non_loopback_host(host: str) -> None:
+    with pytest.raises(SettingsError, match="dev mode"):
+        Settings.from_env({"HOST": host}, env_file=None)
+
+
+def test_real_credentials_may_listen_anywhere_and_need_a_tenant_for_single_tenant() -> None:
+    env = {"HOST": "0.0.0.0", "MicrosoftAppId": "app", "MicrosoftAppPassword": "secret", "MicrosoftAppTenantId": "t"}
+    assert not Settings.from_env(env, env_file=None).dev_mode
+    with pytest.raises(SettingsError, match="MicrosoftAppTenantId"):
+        Settings.from_env({**env, "MicrosoftAppTenantId": ""}, env_file=None)
+
+
+def test_endpoint_overrides_come_all_or_none() -> None:
+    with pytest.raises(SettingsError, match="all four"):
+        Settings.from_env({"TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": "https://x"}, env_file=None)
+
+
+def test_the_password_never_appears_in_the_settings_repr() -> None:
+    env = {"MicrosoftAppId": "app", "MicrosoftAppPassword": "s3cr3t-value", "MicrosoftAppTenantId": "t"}
+    assert "s3cr3t-value" not in repr(Settings.from_env(env, env_file=None))
+
+
+def test_allowed_tenants_are_case_insensitive_sets() -> None:
+    settings = Settings.from_env({"ALLOWED_TENANT_IDS": " ABC , def,,"}, env_file=None)
+    assert settings.allowed_tenant_ids == frozenset({"abc", "def"})
