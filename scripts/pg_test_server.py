@@ -88,6 +88,15 @@ def _ensure_system_user() -> pwd.struct_passwd:
         return pwd.getpwnam(SYSTEM_USER)
 
 
+def _base_dir() -> str | None:
+    """Where the cluster lives: RAM if there is room (CREATE DATABASE per test is ~15x faster there than on disk)."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free >= 512 * 1024 * 1024:
+        return str(shm)
+    # As root, /tmp rather than a TMPDIR the postgres user may not be able to enter.
+    return "/tmp" if os.geteuid() == 0 else None
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -115,8 +124,7 @@ class PostgresServer:
 
     def start(self) -> str:
         self._bin = ensure_installed()
-        # As root, /tmp rather than a TMPDIR the postgres user may not be able to enter.
-        self._dir = Path(tempfile.mkdtemp(prefix="pgtest-", dir="/tmp" if os.geteuid() == 0 else None))
+        self._dir = Path(tempfile.mkdtemp(prefix="pgtest-", dir=_base_dir()))
         try:
             if os.geteuid() == 0:
                 user = _ensure_system_user()
