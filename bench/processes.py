@@ -1,0 +1,107 @@
+"""The benchmark's child processes: emulator, bots, profiler — started in their own sessions, always ended.
+
+Each child gets its own session so a Ctrl-C in the terminal reaches only the benchmark, which then ends
+every child it started, by pid, in reverse order (profiler before the bot it watches).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+
+class ChildFailed(RuntimeError):
+    """A child process died or never became ready; the message carries the end of its log."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Children:
+    """Every process the benchmark starts, so that one `stop_all()` ends them — also after a failure."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self._log_dir = log_dir
+        self._running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> subprocess.Popen[bytes]:
+        log = (self._log_dir / f"{name}.log").open("wb")
+        try:
+            process = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env={**env, "PYTHONUNBUFFERED": "1"},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+        self._running[name] = process
+        return process
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        path = self._log_dir / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def pid(self, name: str) -> int:
+        return self._running[name].pid
+
+    def check_alive(self, name: str) -> None:
+        process = self._running[name]
+        if process.poll() is not None:
+            raise ChildFailed(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
+
+    def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int | None:
+        """End one child by its pid: `sig` first, SIGKILL if it does not go within `timeout`."""
+        process = self._running.pop(name, None)
+        if process is None or process.poll() is not None:
+            return None if process is None else process.returncode
+        try:
+            os.kill(process.pid, sig)
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait(timeout)
+        except ProcessLookupError:
+            return process.wait(timeout)
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self._running)):
+            self.stop(name)
+
+    def wait_for_file(self, name: str, path: Path, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not path.exists():
+            self.check_alive(name)
+            if time.monotonic() > deadline:
+                raise ChildFailed(f"{name} did not write {path} within {timeout}s:\n{self.log_tail(name)}")
+            time.sleep(0.05)
+
+    def wait_healthy(self, name: str, url: str, timeout: float = 60.0) -> None:
+        """Poll `url` until it answers 200 (start-up runs migrations and fetches keys, so allow time)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.check_alive(name)
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise ChildFailed(f"{name} not healthy at {url} within {timeout}s:\n{self.log_tail(name)}")
+            time.sleep(0.1)

@@ -1,0 +1,66 @@
+"""Where our bot spends its CPU under load: a py-spy recording of the bot process, summed per frame.
+
+py-spy is a developer tool, not a requirement: `--profile` asks for it and says how to install it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class HotSpots:
+    """Frames with their share of all CPU samples (%): own = the frame itself was running."""
+
+    samples: int
+    own: list[tuple[str, float]]
+    inclusive: list[tuple[str, float]]
+
+
+def find_py_spy() -> str:
+    beside_python = Path(sys.executable).parent / "py-spy"
+    found = str(beside_python) if beside_python.exists() else shutil.which("py-spy")
+    if not found:
+        raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy (not a project requirement)")
+    return found
+
+
+def record_argv(py_spy: str, pid: int, output: Path, rate: int = 200) -> list[str]:
+    """Raw (collapsed) stacks with line numbers; idle threads are left out, so shares are shares of CPU."""
+    return [py_spy, "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw", "--output", str(output)]
+
+
+def hot_spots(raw: Path, root: Path, top: int = 15) -> HotSpots:
+    """Top frames by own time (the leaf of each sample) and by inclusive time."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [_short(frame, root) for frame in stack.split(";")]
+        total += count
+        own[frames[-1]] += count
+        for frame in set(frames):
+            inclusive[frame] += count
+
+    def share(counter: Counter[str]) -> list[tuple[str, float]]:
+        return [(frame, round(100 * n / total, 1)) for frame, n in counter.most_common(top)]
+
+    return HotSpots(total, share(own), share(inclusive))
+
+
+def _short(frame: str, root: Path) -> str:
+    """`func (/abs/.venv/lib/python3.11/site-packages/pkg/mod.py:12)` → `func (pkg/mod.py:12)`."""
+    text = frame.replace(f"{root}/", "")
+    marker = "site-packages/"
+    if marker in text:
+        head, _, tail = text.partition("(")
+        text = f"{head}({tail.split(marker, 1)[1]}"
+    return text
