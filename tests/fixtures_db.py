@@ -46,7 +46,10 @@ def postgres_url() -> Iterator[str]:
     """The PostgreSQL server for the whole session, as an asyncpg URL of a database we may connect to."""
     configured = os.environ.get("TEST_DATABASE_URL", "").strip()
     if configured:
-        yield configured
+        url = make_url(configured)
+        if url.drivername in {"postgres", "postgresql"}:  # accept a plain libpq URL too
+            url = url.set(drivername="postgresql+asyncpg")
+        yield url.render_as_string(hide_password=False)
         return
     with _load_pg_test_server().PostgresServer() as url:
         yield url

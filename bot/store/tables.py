@@ -102,7 +102,8 @@ processed_activities = Table(
 user_preferences = Table(
     "user_preferences",
     metadata,
-    Column("user_aad_id", String(128), nullable=False),
+    # The AAD object id, or the channel user id (29:…) where Teams sends no AAD id.
+    Column("user_aad_id", String(512), nullable=False),
     Column("tenant_id", String(128)),
     Column("locale", String(32)),
     Column("prefs", JSON, nullable=False),

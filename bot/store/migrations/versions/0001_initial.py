@@ -53,7 +53,7 @@ def upgrade() -> None:
 
     op.create_table(
         "user_preferences",
-        sa.Column("user_aad_id", sa.String(128), nullable=False),
+        sa.Column("user_aad_id", sa.String(512), nullable=False),
         sa.Column("tenant_id", sa.String(128)),
         sa.Column("locale", sa.String(32)),
         sa.Column("prefs", sa.JSON(), nullable=False),
