@@ -73,47 +73,36 @@ class TeamsAdapter(CloudAdapter):
 
     async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
         responses = []
-        tenant = tenant_of(context.activity)
         for activity in activities:
             activity.id = None
             if activity.type == ActivityTypes.invoke_response:
                 context.turn_state[self._INVOKE_RESPONSE_KEY] = activity
-                responses.append(ResourceResponse(id=""))
-                continue
-            if activity.type == "delay":
+            elif activity.type == "delay":
                 await asyncio.sleep((activity.value or 1000) / 1000)
-                responses.append(ResourceResponse(id=""))
+            elif activity.type != ActivityTypes.trace:
+                responses.append(await self._post(activity))
                 continue
-            if activity.type == ActivityTypes.trace:
-                responses.append(ResourceResponse(id=""))
-                continue
-            body = activity.serialize()
-            if activity.reply_to_id:
-                result = await self._sender.reply(
-                    activity.service_url, activity.conversation.id, activity.reply_to_id, body, tenant_id=tenant
-                )
-            else:
-                result = await self._sender.send(activity.service_url, activity.conversation.id, body, tenant_id=tenant)
-            responses.append(ResourceResponse(id=result.get("id", "")))
+            responses.append(ResourceResponse(id=""))
         return responses
+
+    async def _post(self, activity: Activity) -> ResourceResponse:
+        """An in-turn message: a threaded reply to the user's activity, as botbuilder sends it, or a new post."""
+        body = activity.serialize()
+        conversation_id = activity.conversation.id
+        if activity.reply_to_id:
+            result = await self._sender.reply(activity.service_url, conversation_id, activity.reply_to_id, body)
+        else:
+            result = await self._sender.send(activity.service_url, conversation_id, body)
+        return ResourceResponse(id=result.get("id", ""))
 
     async def update_activity(self, context: TurnContext, activity: Activity) -> ResourceResponse | None:
         result = await self._sender.update(
-            activity.service_url,
-            activity.conversation.id,
-            activity.id,
-            activity.serialize(),
-            tenant_id=tenant_of(activity),
+            activity.service_url, activity.conversation.id, activity.id, activity.serialize()
         )
         return ResourceResponse(id=result.get("id")) if result.get("id") else None
 
     async def delete_activity(self, context: TurnContext, reference: Any) -> None:
-        await self._sender.delete(
-            reference.service_url,
-            reference.conversation.id,
-            reference.activity_id,
-            tenant_id=tenant_of(context.activity),
-        )
+        await self._sender.delete(reference.service_url, reference.conversation.id, reference.activity_id)
 
 
 class MessagesEndpoint:

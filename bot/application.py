@@ -104,7 +104,11 @@ def create_app(settings: Settings) -> web.Application:
 
     async def healthz(request: web.Request) -> web.Response:
         services = request.app[SERVICES]
-        database = await services.store.ping()
+        try:
+            async with asyncio.timeout(3):
+                database = await services.store.ping()
+        except TimeoutError:
+            database = False
         scheduler = services.scheduler.state() if services.scheduler else {"running": False, "disabled": True}
         healthy = database and (services.scheduler is None or scheduler["running"])
         body = {

@@ -16,7 +16,8 @@ from typing import Any
 
 from bot.connector import JSON, BotConnector, ConnectorError
 from bot.ratelimit import Sleep, SlidingWindowLimiter, TeamsLimits, backoff_delays
-from bot.store.conversations import ConversationStore
+from bot.store.conversations import ConversationRecord, ConversationStore
+from cards.base import Card, attachment
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class Delivery:
     status: str  # sent | skipped | failed
     activity_id: str | None = None
     error: str | None = None
+    conversation_id: str | None = None  # set when the delivery started a new conversation or thread
 
     @property
     def sent(self) -> bool:
@@ -57,57 +59,78 @@ class Sender:
         self._max_attempts = max_attempts
         self._sleep = sleep
 
-    # ---- in-turn: answers to what a user just did ----------------------------------------------------------
-    async def reply(
-        self, service_url: str, conversation_id: str, reply_to_id: str, activity: JSON, *, tenant_id: str
-    ) -> JSON:
+    # ---- in-turn: answers to what a user just did (per-conversation limits only: the user is waiting) ------
+    async def reply(self, service_url: str, conversation_id: str, reply_to_id: str, activity: JSON) -> JSON:
         return await self._deliver(
             conversation_id, None, lambda: self.connector.reply(service_url, conversation_id, reply_to_id, activity)
         )
 
-    async def send(self, service_url: str, conversation_id: str, activity: JSON, *, tenant_id: str) -> JSON:
+    async def send(self, service_url: str, conversation_id: str, activity: JSON) -> JSON:
         return await self._deliver(
             conversation_id, None, lambda: self.connector.send(service_url, conversation_id, activity)
         )
 
-    async def update(
-        self, service_url: str, conversation_id: str, activity_id: str, activity: JSON, *, tenant_id: str | None = None
-    ) -> JSON:
+    async def update(self, service_url: str, conversation_id: str, activity_id: str, activity: JSON) -> JSON:
         return await self._deliver(
             conversation_id,
-            tenant_id,
+            None,
             lambda: self.connector.update(service_url, conversation_id, activity_id, activity),
         )
 
-    async def delete(
-        self, service_url: str, conversation_id: str, activity_id: str, *, tenant_id: str | None = None
-    ) -> None:
+    async def delete(self, service_url: str, conversation_id: str, activity_id: str) -> None:
         await self._deliver(
-            conversation_id, tenant_id, lambda: self.connector.delete(service_url, conversation_id, activity_id)
+            conversation_id, None, lambda: self.connector.delete(service_url, conversation_id, activity_id)
         )
 
     # ---- bot-initiated -------------------------------------------------------------------------------------
     async def post(self, conversation_id: str, activity: JSON) -> Delivery:
         """Post into a stored conversation; skipped (never sent) if the bot was removed from it or blocked."""
-        record = await self._conversations.get(conversation_id)
-        if record is None:
-            return Delivery("skipped", error="unknown conversation")
-        if not record.installed or record.status != "active":
-            return Delivery("skipped", error=f"conversation is {record.status}")
-        body = {
-            **activity,
-            "conversation": {"id": conversation_id},
-            "from": {"id": record.bot_id, "name": record.bot_name},
+        record = await self._deliverable(conversation_id)
+        if isinstance(record, Delivery):
+            return record
+        body = {**activity, "conversation": {"id": conversation_id}, "from": {"id": record.bot_id}}
+        return await self._attempt(
+            conversation_id, record.tenant_id, lambda: self.connector.send(record.service_url, conversation_id, body)
+        )
+
+    async def update_card(self, conversation_id: str, activity_id: str, card: Card) -> Delivery:
+        """Replace a card the bot posted earlier (poll results, acknowledgement counts)."""
+        record = await self._deliverable(conversation_id)
+        if isinstance(record, Delivery):
+            return record
+        body = {"type": "message", "id": activity_id, "attachments": [attachment(card)]}
+        return await self._attempt(
+            conversation_id,
+            record.tenant_id,
+            lambda: self.connector.update(record.service_url, conversation_id, activity_id, body),
+        )
+
+    async def open_personal_chat(self, *, service_url: str, tenant_id: str, bot_id: str, user_id: str) -> str:
+        """The 1:1 chat with a user who has the app (Teams answers 403 for one who hasn't: never silent)."""
+        parameters = {
+            "bot": {"id": bot_id},
+            "members": [{"id": user_id}],
+            "isGroup": False,
+            "tenantId": tenant_id,
+            "channelData": {"tenant": {"id": tenant_id}},
         }
-        try:
-            result = await self._deliver(
-                conversation_id,
-                record.tenant_id,
-                lambda: self.connector.send(record.service_url, conversation_id, body),
-            )
-        except ConnectorError as error:
-            return Delivery("failed", error=str(error))
-        return Delivery("sent", activity_id=result.get("id"))
+        result = await self.create_conversation(service_url, tenant_id, parameters)
+        return str(result["id"])
+
+    async def start_channel_thread(
+        self, *, service_url: str, tenant_id: str, bot_id: str, channel_id: str, activity: JSON
+    ) -> Delivery:
+        """Post a new top-level message (a new thread) into a team channel."""
+        parameters = {
+            "isGroup": True,
+            "bot": {"id": bot_id},
+            "tenantId": tenant_id,
+            "channelData": {"channel": {"id": channel_id}, "tenant": {"id": tenant_id}},
+            "activity": activity,
+        }
+        return await self._attempt(
+            channel_id, tenant_id, lambda: self.connector.create_conversation(service_url, parameters)
+        )
 
     async def create_conversation(self, service_url: str, tenant_id: str, parameters: JSON) -> JSON:
         """Start a 1:1 chat or a new channel thread (Teams answers with the conversation id)."""
@@ -115,6 +138,25 @@ class Sender:
         return await self._deliver(key, tenant_id, lambda: self.connector.create_conversation(service_url, parameters))
 
     # ---- the machinery ---------------------------------------------------------------------------------------
+    async def _deliverable(self, conversation_id: str) -> ConversationRecord | Delivery:
+        """The stored conversation if the bot may post there, else the reason it is skipped."""
+        record = await self._conversations.get(conversation_id)
+        if record is None:
+            return Delivery("skipped", error="unknown conversation")
+        if not record.installed or record.status != "active":
+            return Delivery("skipped", error=f"conversation is {record.status}")
+        return record
+
+    async def _attempt(self, key: str, tenant_id: str, call: Callable[[], Awaitable[JSON]]) -> Delivery:
+        """A bot-initiated call as a Delivery: failures are reported (and recorded), never raised or dropped."""
+        try:
+            result = await self._deliver(key, tenant_id, call)
+        except ConnectorError as error:
+            return Delivery("failed", error=str(error))
+        started = result.get("activityId") is not None
+        activity_id = result.get("activityId") if started else result.get("id")
+        return Delivery("sent", activity_id=activity_id, conversation_id=result.get("id") if started else None)
+
     async def _deliver(self, conversation_id: str, tenant_id: str | None, call: Callable[[], Awaitable[Any]]) -> Any:
         """Run one connector call within the limits, retrying what Teams asks us to retry."""
         attempt = 0

@@ -94,3 +94,34 @@ async def test_the_per_tenant_rate_holds_across_conversations(slow_tenant_bot: R
     times = [c.time for c in bot.channel.calls(operation="send")]
     assert len(times) == 25
     assert _max_in_window(times, 1.0) <= 10
+
+
+async def test_open_a_personal_chat_and_post_into_a_channel_thread(bot: RunningBot) -> None:
+    sender, channel = bot.services.sender, bot.channel
+    user = channel.builder.user()
+    bot_id = f"28:{channel.app_id}"
+    chat_id = await sender.open_personal_chat(
+        service_url=channel.service_url, tenant_id=channel.tenant_id, bot_id=bot_id, user_id=user.id
+    )
+    [create] = channel.calls(operation="create_conversation")
+    assert create.body["members"] == [{"id": user.id}] and create.body["isGroup"] is False
+    assert chat_id
+    thread = await sender.start_channel_thread(
+        service_url=channel.service_url,
+        tenant_id=channel.tenant_id,
+        bot_id=bot_id,
+        channel_id="19:general@thread.tacv2",
+        activity=NOTICE,
+    )
+    assert thread.sent and thread.conversation_id == f"19:general@thread.tacv2;messageid={thread.activity_id}"
+    assert [a["text"] for a in channel.activities_in(thread.conversation_id)] == ["お知らせです"]
+
+
+async def test_update_card_replaces_the_posted_card(bot: RunningBot) -> None:
+    conversation_id = await _installed(bot)
+    posted = await bot.services.sender.post(conversation_id, NOTICE)
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "集計: 3票"}]}
+    updated = await bot.services.sender.update_card(conversation_id, posted.activity_id or "", card)
+    assert updated.sent
+    current = bot.channel.activity(conversation_id, posted.activity_id or "")
+    assert current is not None and current["attachments"][0]["content"]["body"][0]["text"] == "集計: 3票"
