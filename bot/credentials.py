@@ -13,7 +13,7 @@ import logging
 import time
 from urllib.parse import urlparse
 
-from msal import ConfidentialClientApplication
+from msal import ConfidentialClientApplication, TokenCache
 
 from bot.settings import Settings
 
@@ -54,6 +54,7 @@ class TokenProvider:
         self._app: ConfidentialClientApplication | None = None
         self._token: str | None = None
         self._expires_at = 0.0
+        self._stale = False  # the connector refused our token: MSAL's own cache must not hand it out again
         self._lock = asyncio.Lock()
         self.refreshes = 0
 
@@ -88,6 +89,7 @@ class TokenProvider:
         """Forget the token after the connector rejected it (401), so the next call fetches a new one."""
         self._token = None
         self._expires_at = 0.0
+        self._stale = True
 
     def _acquire(self) -> dict:
         """Runs in a worker thread: MSAL's HTTP calls block."""
@@ -102,6 +104,11 @@ class TokenProvider:
                 instance_discovery=microsoft,
                 validate_authority=microsoft,
             )
+        if self._stale:
+            cache = self._app.token_cache
+            for item in list(cache.search(TokenCache.CredentialType.ACCESS_TOKEN)):
+                cache.remove_at(item)
+            self._stale = False
         result = self._app.acquire_token_for_client(scopes=self._scopes)
         if not result or "access_token" not in result:
             error = (result or {}).get("error", "unknown_error")

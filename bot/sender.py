@@ -171,7 +171,11 @@ class Sender:
                 if error.status in PERMANENT:
                     await self._record_failure(conversation_id, error)
                     raise
-                retryable = error.status in RETRYABLE or (error.status == 0 and error.code in NOT_SENT_ERRORS)
+                retryable = (
+                    error.status in RETRYABLE
+                    or (error.status == 0 and error.code in NOT_SENT_ERRORS)
+                    or (error.status == 401 and attempt == 1)  # token refused: the connector dropped it, fetch anew
+                )
                 if not retryable or attempt >= self._max_attempts:
                     log.error("giving up on %s after %d attempt(s): %s", conversation_id, attempt, error)
                     raise

@@ -125,3 +125,13 @@ async def test_update_card_replaces_the_posted_card(bot: RunningBot) -> None:
     assert updated.sent
     current = bot.channel.activity(conversation_id, posted.activity_id or "")
     assert current is not None and current["attachments"][0]["content"]["body"][0]["text"] == "集計: 3票"
+
+
+async def test_a_refused_token_is_replaced_and_the_call_retried_once(bot: RunningBot) -> None:
+    conversation_id = await _installed(bot)
+    tokens_before = bot.channel.token_requests
+    bot.channel.inject(401, path_contains="activities")
+    delivery = await bot.services.sender.post(conversation_id, NOTICE)
+    assert delivery.sent
+    assert [c.status for c in bot.channel.calls(conversation_id=conversation_id)] == [401, 201]
+    assert bot.channel.token_requests == tokens_before + 1

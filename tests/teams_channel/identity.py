@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import base64
 import binascii
 import threading
@@ -69,6 +71,7 @@ class IdentityProvider:
         self._apps: dict[str, str] = {}
         self._token_requests = 0
         self.token_log: list[dict[str, Any]] = []
+        self.token_latency = 0.0  # seconds the token endpoint takes to answer (a slow identity platform)
 
     # --- apps and counters -------------------------------------------------------------------
     def register_app(self, app_id: str, app_password: str) -> None:
@@ -89,6 +92,7 @@ class IdentityProvider:
         with self._lock:
             self._token_requests = 0
             self.token_log.clear()
+            self.token_latency = 0.0
 
     # --- inbound (channel → bot) -----------------------------------------------------------
     def openid_configuration(self, base_url: str) -> dict[str, Any]:
@@ -229,6 +233,8 @@ class IdentityProvider:
         return web.json_response({"keys": [self.aad_key.jwk()]})
 
     async def _token(self, request: web.Request) -> web.Response:
+        if self.token_latency:
+            await asyncio.sleep(self.token_latency)
         form = await request.post()
         tenant = request.path.strip("/").split("/")[0]
         client_id = str(form.get("client_id", ""))
