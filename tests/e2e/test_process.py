@@ -53,9 +53,8 @@ async def test_local_dev_mode_accepts_unauthenticated_requests_on_loopback_and_s
             "from": {"id": "29:someone"},
             "membersAdded": [{"id": "29:someone-else"}],
         }
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"{bot.url}/api/messages", json=member_joined) as response:
-                assert response.status == 200
+        async with aiohttp.ClientSession() as session, session.post(f"{bot.url}/api/messages", json=member_joined) as r:
+            assert r.status == 200
     finally:
         bot.stop()
     assert "LOCAL DEV MODE" in bot.log() and "NOT authenticated" in bot.log()
