@@ -1,7 +1,8 @@
 """Message catalogs: Japanese first, English when the user's Teams locale is English.
 
-Every user-visible string lives in `ja.json` and `en.json` under the same key with the same placeholders
-(a test checks both). Lookups never raise: a missing key falls back to Japanese, then to the key itself.
+Every user-visible string lives in `ja/<part>.json` and `en/<part>.json` under the same key with the same
+placeholders (a test checks both). Each feature owns its own part file; a key may be defined only once.
+Lookups never raise: a missing key falls back to Japanese, then to the key itself.
 """
 
 from __future__ import annotations
@@ -18,8 +19,15 @@ _DIR = Path(__file__).parent
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    """The catalog of one language, loaded once."""
-    return json.loads((_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    """The catalog of one language (all its part files merged), loaded once."""
+    merged: dict[str, str] = {}
+    for part in sorted((_DIR / lang).glob("*.json")):
+        entries = json.loads(part.read_text(encoding="utf-8"))
+        duplicated = merged.keys() & entries.keys()
+        if duplicated:
+            raise ValueError(f"{part}: keys already defined in another part: {sorted(duplicated)}")
+        merged.update(entries)
+    return merged
 
 
 def language_of(locale: str | None) -> str:

@@ -22,3 +22,10 @@ def test_japanese_is_the_default_and_english_follows_english_locales() -> None:
     ]
     assert t("help.title") == "使い方" and t("help.title", "en") == "How to use"
     assert "abc" in t("error.generic", "en", correlation_id="abc")
+
+
+def test_every_part_file_exists_in_both_languages() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "bot" / "i18n"
+    assert sorted(p.name for p in (root / "ja").glob("*.json")) == sorted(p.name for p in (root / "en").glob("*.json"))

@@ -1,0 +1,1 @@
+"""Nudges: gentle scheduled reminders a team lead sets up for a channel or chat."""

@@ -1,0 +1,1 @@
+"""Quick polls: questions, ballots (one per user, anonymous by keyed hash), deadlines and results."""

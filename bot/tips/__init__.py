@@ -1,0 +1,1 @@
+"""Shin-Tosei tips: the curated library, per-user history, feedback and tip-of-the-day subscriptions."""
