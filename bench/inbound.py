@@ -143,7 +143,10 @@ class Bench:
         result.emulator = self.emulator.settled_stats(len(bodies))
         self.children.check_alive(bot)
         self.report.phases.append(result)
-        self.report.problems.extend(validate(result))
+        problems = validate(result)
+        if problems:
+            problems.append(f"{bot} log (end):\n{self.children.log_tail(bot, 40)}")
+        self.report.problems.extend(problems)
 
 
 def validate(result: PhaseResult) -> list[str]:
@@ -274,6 +277,8 @@ def render(report: Report, summary: dict[str, Any]) -> str:
         lines.extend(f"  {share:5.1f}  {frame}" for frame, share in report.profile.own)
         lines.append("inclusive CPU %:")
         lines.extend(f"  {share:5.1f}  {frame}" for frame, share in report.profile.inclusive)
+        lines.append("inclusive CPU % in our code:")
+        lines.extend(f"  {share:5.1f}  {frame}" for frame, share in report.profile.project)
     return "\n".join(lines)
 
 
@@ -297,6 +302,7 @@ def write_json(report: Report, summary: dict[str, Any]) -> None:
             "samples": report.profile.samples,
             "own": report.profile.own,
             "inclusive": report.profile.inclusive,
+            "project": report.profile.project,
         }
     RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
     RESULT_FILE.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
