@@ -22,6 +22,7 @@ from bot.routes import InvokeBody, Notify, Outcome, Refresh, Say
 from bot.services import Services
 from bot.turn import Actor, Place, Turn
 from cards.base import CONTENT_TYPE
+from cards.dialog import task_message
 from cards.message import notice_card
 from cards.welcome import welcome_card
 
@@ -136,6 +137,15 @@ class OpenFlatBot(TeamsActivityHandler):
                 return _invoke_message(t("invoke.unknown_action", turn.lang))
             outcome = await self._call(turn, handler)
             return await self._answer_invoke(turn_context, turn, outcome)
+        dialog_step = _dialog_step(activity.name or "", value)
+        if dialog_step is not None:
+            name, phase, data = dialog_step
+            dialog = self.services.routes.match_dialog(name)
+            turn = await self._turn(turn_context, data=data)
+            if dialog is None:
+                return InvokeResponse(status=200, body=task_message(t("invoke.unknown_action", turn.lang)))
+            handler = dialog.fetch if phase == "fetch" else dialog.submit
+            return await self._answer_invoke(turn_context, turn, await self._call(turn, handler))
         handler = self.services.routes.match_invoke(activity.name or "")
         if handler is None:
             log.info("invoke %r has no route", activity.name)
@@ -218,6 +228,17 @@ class OpenFlatBot(TeamsActivityHandler):
                     await context.send_activity(_card_activity(item.card))
             elif isinstance(item, Notify):
                 await context.send_activity(_card_activity(notice_card(item.text, turn.lang)))
+
+
+def _dialog_step(name: str, value: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
+    """(dialog name, fetch|submit, form data) of a task module or message extension action invoke."""
+    data = value.get("data") if isinstance(value.get("data"), dict) else {}
+    if name in {"task/fetch", "task/submit"}:
+        return str(data.get("dialog") or ""), name.removeprefix("task/"), data
+    if name in {"composeExtension/fetchTask", "composeExtension/submitAction"}:
+        phase = "fetch" if name.endswith("fetchTask") else "submit"
+        return str(value.get("commandId") or ""), phase, {**data, "commandContext": value.get("commandContext")}
+    return None
 
 
 def _as_list(outcome: Outcome | list[Outcome] | None) -> list[Outcome]:

@@ -1,8 +1,9 @@
 """The route table: the one way in from Teams to a feature.
 
-Three kinds of route — a typed command (Japanese and English names), a card action verb (Action.Execute or its
-Action.Submit fallback) and an invoke name (task modules, message extensions). Features register handlers
-with `register(routes)` functions; tests ask the table which handler a text or verb reaches.
+Four kinds of route — a typed command (Japanese and English names), a card action verb (Action.Execute or its
+Action.Submit fallback), a dialog (a Teams task module: its fetch and submit, also reached from a message
+extension command of the same name) and any other invoke name. Features register handlers with
+`register(routes)` functions; tests ask the table which handler a text, verb or dialog reaches.
 """
 
 from __future__ import annotations
@@ -68,11 +69,20 @@ class Command:
         return " / ".join(self.names)
 
 
+@dataclass(frozen=True)
+class Dialog:
+    """A Teams dialog: `fetch` answers task/fetch with the form, `submit` checks and acts on task/submit."""
+
+    fetch: Handler
+    submit: Handler
+
+
 @dataclass
 class RouteTable:
     _commands: list[Command] = field(default_factory=list)
     _verbs: dict[str, Handler] = field(default_factory=dict)
     _invokes: dict[str, Handler] = field(default_factory=dict)
+    _dialogs: dict[str, Dialog] = field(default_factory=dict)
 
     def command(self, *names: str, description_key: str | None = None) -> Callable[[Handler], Handler]:
         def add(handler: Handler) -> Handler:
@@ -90,6 +100,13 @@ class RouteTable:
 
     def invoke(self, name: str) -> Callable[[Handler], Handler]:
         return self._add(self._invokes, name)
+
+    def dialog(self, name: str, *, fetch: Handler, submit: Handler) -> None:
+        """Route task/fetch and task/submit whose data carries `{"dialog": name}` (and message extension
+        commands with this command id) to the dialog's two handlers."""
+        if name in self._dialogs:
+            raise ValueError(f"dialog already routed: {name}")
+        self._dialogs[name] = Dialog(fetch, submit)
 
     @staticmethod
     def _add(table: dict[str, Handler], key: str) -> Callable[[Handler], Handler]:
@@ -123,6 +140,12 @@ class RouteTable:
 
     def match_invoke(self, name: str) -> Handler | None:
         return self._invokes.get(name)
+
+    def match_dialog(self, name: str) -> Dialog | None:
+        return self._dialogs.get(name)
+
+    def dialogs(self) -> list[str]:
+        return sorted(self._dialogs)
 
     def commands(self) -> list[Command]:
         return list(self._commands)
