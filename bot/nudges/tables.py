@@ -1,7 +1,38 @@
-"""Tables of the nudges feature, on the bot's one MetaData (see bot.store.schema)."""
+"""Tables of the nudges feature, on the bot's one MetaData (see bot.store.schema).
+
+One row per nudge. The schedule is stored as its parts (not cron text) so the list card and the edit form can
+show it back; the scheduler job `nudge:<id>` is the truth about the next run, `next_run_at` a copy for the list.
+A user's snooze lives in `user_preferences.prefs` (it follows the person, not a nudge).
+"""
 
 from __future__ import annotations
 
-from bot.store.tables import metadata
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, PrimaryKeyConstraint, String, Table, Text
 
-__all__ = ["metadata"]
+from bot.store.tables import CONVERSATION_ID, UTCDateTime, metadata
+
+nudges = Table(
+    "nudges",
+    metadata,
+    Column("nudge_id", String(32), nullable=False),
+    Column("tenant_id", String(128)),
+    Column("conversation_id", CONVERSATION_ID, nullable=False),  # where it is posted
+    Column("place_id", CONVERSATION_ID, nullable=False),  # the chat or channel, without a thread's ;messageid=
+    Column("conversation_type", String(32), nullable=False),  # personal | groupChat | channel
+    Column("creator_aad_id", String(512), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("kind", String(16), nullable=False),  # daily | weekly | monthly | once
+    Column("at_time", String(5), nullable=False),  # HH:MM in the bot's time zone
+    Column("weekdays", JSON, nullable=False),  # [0..6], Monday = 0
+    Column("day_of_month", Integer),
+    Column("on_date", Date),
+    Column("working_days_only", Boolean, nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("next_run_at", UTCDateTime),
+    Column("last_sent_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("nudge_id"),
+    Index(None, "place_id"),
+)
