@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cards.base import Card, attachment
+from cards.base import Card, attachment, paragraph
+from cards.base import card as adaptive_card
 
 
 def task_form(card: Card, title: str, *, width: str | int = "medium", height: str | int = "medium") -> dict[str, Any]:
@@ -23,3 +24,25 @@ def task_form(card: Card, title: str, *, width: str | int = "medium", height: st
 def task_message(text: str) -> dict[str, Any]:
     """Close the form and show a short message in the dialog frame."""
     return {"task": {"type": "message", "value": text}}
+
+
+def examples() -> list[Card]:
+    """For the card validator (tests/cardcheck): the cards inside `task_form` — a representative form (with a
+    validation error shown, long Japanese labels) in both languages. `task_message` carries no card."""
+    forms = [
+        task_form(_form("ja", "タイトル(必須)", "入力してください。" * 20, "送信"), "フォーム"),
+        task_form(_form("en", "Title (required)", "Please enter a title.", "Submit"), "Form", width=600, height=400),
+    ]
+    return [form["task"]["value"]["card"]["content"] for form in forms]
+
+
+def _form(lang: str, label: str, error: str, submit: str) -> Card:
+    title = {"type": "Input.Text", "id": "title", "label": label, "isRequired": True, "errorMessage": error}
+    return adaptive_card(
+        [
+            {**title, "maxLength": 200},
+            paragraph(error, subtle=True),
+        ],
+        [{"type": "Action.Submit", "title": submit, "data": {"dialog": "example"}}],
+        lang,
+    )

@@ -19,3 +19,10 @@ def help_card(lang: str, commands: Sequence[tuple[str, str]]) -> Card:
         ],
         lang=lang,
     )
+
+
+def examples() -> list[Card]:
+    """For the card validator (tests/cardcheck): both languages, and a long command list with long names."""
+    commands = [("ヘルプ / help / 使い方 / ?", "help.command.help"), ("言語 / language", "help.command.language")]
+    many = commands * 10 + [("とても長いコマンド名" * 10, "help.command.help")]
+    return [help_card("ja", commands), help_card("en", commands), help_card("ja", many), help_card("en", [])]

@@ -16,3 +16,8 @@ def welcome_card(lang: str) -> Card:
         [execute(t("help.button", lang), "help")],
         lang,
     )
+
+
+def examples() -> list[Card]:
+    """For the card validator (tests/cardcheck): every builder here, in both languages."""
+    return [welcome_card("ja"), welcome_card("en")]
