@@ -1,0 +1,45 @@
+"""The scheduler's entry point for nudges, and the wiring from the running services to the nudge domain."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.nudges.schedule import QUIET_HOURS, QuietHours
+from bot.nudges.service import NudgeService
+from bot.nudges.store import NudgeStore
+from bot.scheduler import get_runtime
+from bot.services import Services
+from cards.base import attachment
+from cards.nudges import nudge_card
+
+log = logging.getLogger(__name__)
+
+
+def nudge_service(services: Services, quiet: QuietHours = QUIET_HOURS) -> NudgeService:
+    """The nudge domain on the app's store and scheduler (quiet hours: pass them here to configure)."""
+    return NudgeService(
+        NudgeStore(services.store.engine),
+        services.scheduler,
+        services.store.preferences,
+        ZoneInfo(services.settings.tz),
+        quiet=quiet,
+        admins=services.settings.admin_aad_object_ids,
+    )
+
+
+async def fire(nudge_id: str, now: datetime | None = None) -> None:
+    """Job `nudge:<id>`: post the nudge if its rules allow it now, and plan its next run. `now` is for tests."""
+    services = get_runtime(Services)
+    nudges = nudge_service(services)
+    moment = now or datetime.now(UTC)
+    nudge = await nudges.due(nudge_id, moment)
+    if nudge is None:
+        return
+    activity = {"type": "message", "attachments": [attachment(nudge_card(nudge, nudges.tz))]}
+    delivery = await services.sender.post(nudge.conversation_id, activity)
+    if delivery.sent:
+        await nudges.sent(nudge, moment)
+    else:
+        log.warning("nudge %s not delivered to %s: %s", nudge_id, nudge.conversation_id, delivery.error)

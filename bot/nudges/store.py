@@ -1,0 +1,99 @@
+"""Nudge rows in and out as plain dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.nudges.schedule import Kind, Schedule
+from bot.nudges.tables import nudges
+from bot.store.tables import utcnow
+
+
+@dataclass(frozen=True)
+class Nudge:
+    nudge_id: str
+    tenant_id: str | None
+    conversation_id: str
+    place_id: str
+    conversation_type: str
+    creator_aad_id: str
+    lang: str
+    text: str
+    kind: str
+    at_time: str
+    weekdays: list[int]
+    day_of_month: int | None
+    on_date: date | None
+    working_days_only: bool
+    paused: bool
+    next_run_at: datetime | None = None
+    last_sent_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def schedule(self) -> Schedule:
+        hour, minute = (int(part) for part in self.at_time.split(":"))
+        return Schedule(
+            kind=Kind(self.kind),
+            at=time(hour, minute),
+            weekdays=tuple(self.weekdays),
+            day=self.day_of_month,
+            on=self.on_date,
+            working_days_only=self.working_days_only,
+        )
+
+
+def schedule_columns(schedule: Schedule) -> dict[str, Any]:
+    """The columns that describe a schedule."""
+    return {
+        "kind": schedule.kind.value,
+        "at_time": schedule.at.strftime("%H:%M"),
+        "weekdays": sorted(schedule.weekdays),
+        "day_of_month": schedule.day,
+        "on_date": schedule.on,
+        "working_days_only": schedule.working_days_only,
+    }
+
+
+_COLUMNS = tuple(field.name for field in fields(Nudge))
+
+
+class NudgeStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def add(self, nudge: Nudge) -> Nudge:
+        now = utcnow()
+        values = {name: getattr(nudge, name) for name in _COLUMNS} | {"created_at": now, "updated_at": now}
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(nudges).values(values))
+        return Nudge(**values)
+
+    async def get(self, nudge_id: str) -> Nudge | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(nudges).where(nudges.c.nudge_id == nudge_id))).first()
+        return None if row is None else Nudge(**row._asdict())
+
+    async def in_place(self, place_id: str) -> list[Nudge]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(nudges).where(nudges.c.place_id == place_id).order_by(nudges.c.created_at))
+        return [Nudge(**row._asdict()) for row in rows]
+
+    async def change(self, nudge_id: str, **values: Any) -> Nudge | None:
+        """Update some columns; None if the nudge is gone."""
+        async with self._engine.begin() as conn:
+            changed = await conn.execute(
+                update(nudges).where(nudges.c.nudge_id == nudge_id).values(**values, updated_at=utcnow())
+            )
+        return await self.get(nudge_id) if changed.rowcount else None
+
+    async def remove(self, nudge_id: str) -> bool:
+        async with self._engine.begin() as conn:
+            removed = await conn.execute(delete(nudges).where(nudges.c.nudge_id == nudge_id))
+        return removed.rowcount == 1

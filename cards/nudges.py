@@ -1,0 +1,289 @@
+"""Nudge cards: the entry card, the dialog form, the list with its buttons, the posted nudge, the confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.i18n import t
+from bot.nudges.schedule import Kind, Schedule
+from bot.nudges.store import Nudge
+from bot.nudges.templates import TEMPLATES
+from cards.base import Card, card, execute, facts, heading, paragraph
+
+TEXT_MAX = 500  # characters of a nudge's message; the dialog refuses longer ones
+LIST_PREVIEW = 120  # characters of a nudge's message shown on the list card
+CREATE, EDIT = "nudge.create", "nudge.edit"
+FIELDS = ("template", "text", "kind", "time", "weekdays", "day", "date", "working_days")
+NEW_FORM: Mapping[str, str] = {"kind": Kind.WEEKLY.value, "time": "09:00", "weekdays": "0", "working_days": "true"}
+
+
+def _dialog_button(title: str, dialog: str, **data: Any) -> dict[str, Any]:
+    """Action.Submit that opens a Teams dialog (task/fetch) named `dialog`."""
+    return {
+        "type": "Action.Submit",
+        "title": title,
+        "data": {"msteams": {"type": "task/fetch"}, "dialog": dialog, **data},
+    }
+
+
+def describe(schedule: Schedule, lang: str) -> str:
+    """The schedule in words: 毎週 月・金 09:00(平日のみ)."""
+    at = schedule.at.strftime("%H:%M")
+    if schedule.kind is Kind.WEEKLY:
+        names = t("nudges.weekday.separator", lang).join(t(f"nudges.weekday.{d}", lang) for d in schedule.weekdays)
+        text = t("nudges.schedule.weekly", lang, weekdays=names, time=at)
+    elif schedule.kind is Kind.MONTHLY:
+        text = t("nudges.schedule.monthly", lang, day=schedule.day, time=at)
+    elif schedule.kind is Kind.ONCE:
+        text = t("nudges.schedule.once", lang, date=(schedule.on or date.min).isoformat(), time=at)
+    else:
+        text = t("nudges.schedule.daily", lang, time=at)
+    return text + (t("nudges.schedule.working_days", lang) if schedule.working_days_only else "")
+
+
+def moment(value: datetime, lang: str, tz: ZoneInfo) -> str:
+    local = value.astimezone(tz)
+    weekday = t(f"nudges.weekday.{local.weekday()}", lang)
+    return t("nudges.format.datetime", lang, month=local.month, day=local.day, weekday=weekday, time=f"{local:%H:%M}")
+
+
+def _status(nudge: Nudge, lang: str, tz: ZoneInfo) -> str:
+    if nudge.paused:
+        return t("nudges.status.paused", lang)
+    if nudge.next_run_at is None:
+        return t("nudges.status.over", lang)
+    return t("nudges.status.next", lang, when=moment(nudge.next_run_at, lang, tz))
+
+
+def entry_card(lang: str, *, personal: bool) -> Card:
+    actions = [
+        _dialog_button(t("nudges.button.new", lang), CREATE),
+        execute(t("nudges.button.list", lang), "nudge.list"),
+    ]
+    if personal:
+        actions.append(execute(t("nudges.button.snooze", lang), "nudge.snooze"))
+    return card([heading(t("nudges.entry.title", lang)), paragraph(t("nudges.entry.body", lang))], actions, lang)
+
+
+def _error(message: str | None) -> list[dict[str, Any]]:
+    return [{"type": "TextBlock", "text": message, "color": "Attention", "wrap": True}] if message else []
+
+
+def _choices(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"title": title, "value": value} for title, value in pairs]
+
+
+def form_card(
+    lang: str,
+    values: Mapping[str, str] = NEW_FORM,
+    errors: Mapping[str, str] | None = None,
+    *,
+    dialog: str = CREATE,
+    nudge_id: str | None = None,
+) -> Card:
+    """The dialog's form, filled with `values` (as the inputs send them) and each error under its field."""
+    errors = errors or {}
+    ids = {"nudge_id": nudge_id} if nudge_id else {}
+    day = values.get("day", "")
+    template_choices = _choices([(t(f"nudges.template.{x.key}.title", lang), x.key) for x in TEMPLATES])
+    fields: list[tuple[dict[str, Any], str]] = [
+        (
+            {
+                "type": "Input.Text",
+                "id": "text",
+                "label": t("nudges.form.text", lang),
+                "placeholder": t("nudges.form.text_placeholder", lang),
+                "isMultiline": True,
+                "maxLength": TEXT_MAX,
+                "value": values.get("text", ""),
+            },
+            "text",
+        ),
+        (
+            {
+                "type": "Input.ChoiceSet",
+                "id": "kind",
+                "label": t("nudges.form.kind", lang),
+                "style": "expanded",
+                "value": values.get("kind", Kind.WEEKLY.value),
+                "choices": _choices([(t(f"nudges.kind.{kind.value}", lang), kind.value) for kind in Kind]),
+            },
+            "kind",
+        ),
+        (
+            {"type": "Input.Time", "id": "time", "label": t("nudges.form.time", lang), "value": values.get("time", "")},
+            "time",
+        ),
+        (
+            {
+                "type": "Input.ChoiceSet",
+                "id": "weekdays",
+                "label": t("nudges.form.weekdays", lang),
+                "isMultiSelect": True,
+                "value": values.get("weekdays", ""),
+                "choices": _choices([(t(f"nudges.weekday.{d}", lang), str(d)) for d in range(7)]),
+            },
+            "weekdays",
+        ),
+        (
+            {
+                "type": "Input.Number",
+                "id": "day",
+                "label": t("nudges.form.day", lang),
+                "min": 1,
+                "max": 31,
+                **({"value": int(day)} if str(day).isdigit() else {}),
+            },
+            "day",
+        ),
+        (
+            {"type": "Input.Date", "id": "date", "label": t("nudges.form.date", lang), "value": values.get("date", "")},
+            "date",
+        ),
+        (
+            {
+                "type": "Input.Toggle",
+                "id": "working_days",
+                "title": t("nudges.form.working_days", lang),
+                "valueOn": "true",
+                "valueOff": "false",
+                "value": values.get("working_days", "false"),
+            },
+            "working_days",
+        ),
+    ]
+    body: list[dict[str, Any]] = [
+        {
+            "type": "Input.ChoiceSet",
+            "id": "template",
+            "label": t("nudges.form.template", lang),
+            "placeholder": t("nudges.form.template_placeholder", lang),
+            "value": values.get("template", ""),
+            "choices": template_choices,
+        },
+        {
+            "type": "ActionSet",
+            "actions": [
+                {
+                    "type": "Action.Submit",
+                    "title": t("nudges.button.apply_template", lang),
+                    "data": {"dialog": dialog, "apply_template": True, **ids},
+                }
+            ],
+        },
+    ]
+    for element, name in fields:
+        body += [element, *_error(errors.get(name))]
+    body.append(paragraph(t("nudges.form.quiet_hours", lang), subtle=True))
+    save = {
+        "type": "Action.Submit",
+        "title": t("nudges.button.save", lang),
+        "style": "positive",
+        "data": {"dialog": dialog, **ids},
+    }
+    return card(body, [save], lang)
+
+
+def _list_item(nudge: Nudge, lang: str, tz: ZoneInfo) -> dict[str, Any]:
+    ids = {"nudge_id": nudge.nudge_id}
+    preview = nudge.text if len(nudge.text) <= LIST_PREVIEW else nudge.text[:LIST_PREVIEW] + "…"
+    toggle = (
+        execute(t("nudges.button.resume", lang), "nudge.resume", ids)
+        if nudge.paused
+        else execute(t("nudges.button.pause", lang), "nudge.pause", ids)
+    )
+    delete = {**execute(t("nudges.button.delete", lang), "nudge.delete", ids), "style": "destructive"}
+    return {
+        "type": "Container",
+        "separator": True,
+        "items": [
+            paragraph(preview),
+            paragraph(f"{describe(nudge.schedule, lang)} · {_status(nudge, lang, tz)}", subtle=True),
+            {
+                "type": "ActionSet",
+                "actions": [toggle, _dialog_button(t("nudges.button.edit", lang), EDIT, **ids), delete],
+            },
+        ],
+    }
+
+
+def list_card(lang: str, nudges: Sequence[Nudge], tz: ZoneInfo) -> Card:
+    body = [heading(t("nudges.list.title", lang))]
+    body += [_list_item(nudge, lang, tz) for nudge in nudges] or [paragraph(t("nudges.list.empty", lang))]
+    return card(body, [_dialog_button(t("nudges.button.new", lang), CREATE)], lang)
+
+
+def nudge_card(nudge: Nudge, tz: ZoneInfo) -> Card:
+    """The posted nudge: the team lead's words, the schedule, and (in a 1:1 chat) a way to snooze."""
+    lang = nudge.lang
+    body = [
+        paragraph(nudge.text),
+        paragraph(t("nudges.card.footer", lang, schedule=describe(nudge.schedule, lang)), subtle=True),
+    ]
+    actions = (
+        [execute(t("nudges.button.snooze", lang), "nudge.snooze")] if nudge.conversation_type == "personal" else []
+    )
+    return card(body, actions, lang)
+
+
+def confirmation_card(lang: str, nudge: Nudge, tz: ZoneInfo, *, updated: bool = False) -> Card:
+    title = t("nudges.confirm.updated" if updated else "nudges.confirm.created", lang)
+    pairs = [
+        (t("nudges.confirm.schedule", lang), describe(nudge.schedule, lang)),
+        (t("nudges.confirm.status", lang), _status(nudge, lang, tz)),
+    ]
+    return card(
+        [heading(title), paragraph(nudge.text), facts(pairs)],
+        [execute(t("nudges.button.list", lang), "nudge.list")],
+        lang,
+    )
+
+
+def examples() -> list[Card]:
+    """Representative cards from every builder, in both languages, for the card validator."""
+    tz = ZoneInfo("Asia/Tokyo")
+    sample = Nudge(
+        nudge_id="0" * 32,
+        tenant_id="tenant",
+        conversation_id="19:general@thread.tacv2",
+        place_id="19:general@thread.tacv2",
+        conversation_type="channel",
+        creator_aad_id="creator",
+        lang="ja",
+        text="今週の学びを1つ共有しましょう。",
+        kind=Kind.WEEKLY.value,
+        at_time="16:00",
+        weekdays=[4],
+        day_of_month=None,
+        on_date=None,
+        working_days_only=True,
+        paused=False,
+        next_run_at=datetime(2026, 12, 4, 7, 0, tzinfo=UTC),
+    )
+    monthly = Nudge(**{**sample.__dict__, "nudge_id": "1" * 32, "kind": "monthly", "day_of_month": 31, "paused": True})
+    once = Nudge(
+        **{**sample.__dict__, "nudge_id": "2" * 32, "kind": "once", "on_date": date(2026, 12, 24), "next_run_at": None}
+    )
+    cards: list[Card] = []
+    for lang in ("ja", "en"):
+        personal = Nudge(
+            **{**sample.__dict__, "conversation_type": "personal", "lang": lang, "at_time": time(8).strftime("%H:%M")}
+        )
+        prefilled = {"text": sample.text, "kind": "monthly", "time": "09:30", "day": "31", "working_days": "true"}
+        cards += [
+            entry_card(lang, personal=True),
+            entry_card(lang, personal=False),
+            form_card(lang),
+            form_card(lang, prefilled, dialog=EDIT, nudge_id=sample.nudge_id),
+            form_card(lang, {"text": "", "time": "25:61"}, {"text": "!", "time": "!", "weekdays": "!"}),
+            list_card(lang, [sample, monthly, once], tz),
+            list_card(lang, [], tz),
+            nudge_card(sample, tz),
+            nudge_card(personal, tz),
+            confirmation_card(lang, sample, tz),
+            confirmation_card(lang, monthly, tz, updated=True),
+        ]
+    return cards

@@ -1,0 +1,249 @@
+"""Nudges end to end: a team lead sets one up in a Teams dialog, the scheduler job posts it through the sender,
+and pausing, editing, deleting, snoozing, quiet hours and restarts behave as a team would expect."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bot.i18n import t
+from bot.nudges.jobs import fire, nudge_service
+from bot.nudges.schedule import next_delivery
+from bot.nudges.store import Nudge
+from bot.nudges.tables import nudges
+from bot.scheduler import JobInfo
+from tests.support.bot import RunningBot, start_bot
+from tests.support.cards import card_of, texts, visible_text
+from tests.teams_channel.activities import Conversation, User
+from tests.teams_channel.channel import TeamsChannel
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+WEEKLY = {"text": "今週の学びを1つ共有しましょう", "kind": "weekly", "time": "16:00", "weekdays": "4"}
+
+
+class Room:
+    """A conversation with the app installed and a team lead in it, driving the nudge dialog and buttons."""
+
+    def __init__(self, bot: RunningBot, conversation: Conversation, lead: User) -> None:
+        self.bot, self.conversation, self.lead = bot, conversation, lead
+
+    @classmethod
+    async def install(cls, bot: RunningBot, conversation: Conversation | None = None, lead: User | None = None) -> Room:
+        b = bot.channel.builder
+        lead = lead or b.user("佐藤 花子")
+        conversation = conversation or Conversation.channel()
+        assert (await bot.post(b.installation_update("add", conversation=conversation, user=lead)))[0] == 200
+        bot.channel.reset()
+        return cls(bot, conversation, lead)
+
+    def _where(self, user: User | None) -> dict[str, Any]:
+        return {"conversation": self.conversation, "user": user or self.lead}
+
+    async def fetch(self, data: dict[str, Any], user: User | None = None) -> dict[str, Any]:
+        status, body = await self.bot.post(self.bot.channel.builder.task_fetch(data, **self._where(user)))
+        assert status == 200
+        return body
+
+    async def submit(self, data: dict[str, Any], user: User | None = None, locale: str = "ja-JP") -> dict[str, Any]:
+        activity = self.bot.channel.builder.task_submit(data, locale=locale, **self._where(user))
+        status, body = await self.bot.post(activity)
+        assert status == 200
+        return body
+
+    async def click(self, verb: str, nudge_id: str, user: User | None = None) -> dict[str, Any]:
+        activity = self.bot.channel.builder.card_action(verb, {"nudge_id": nudge_id}, **self._where(user))
+        status, body = await self.bot.post(activity)
+        assert status == 200
+        return body
+
+    async def say(self, text: str) -> None:
+        assert (await self.bot.post(self.bot.channel.builder.message(text, **self._where(None))))[0] == 200
+
+    async def create(self, form: dict[str, Any]) -> Nudge:
+        assert (await self.fetch({"dialog": "nudge.create"}))["task"]["type"] == "continue"
+        body = await self.submit({"dialog": "nudge.create", **form})
+        assert body == {"task": {"type": "message", "value": t("nudges.saved")}}
+        [nudge] = await nudge_service(self.bot.services).in_conversation(self.conversation.id)
+        return nudge
+
+    def posted(self) -> list[str]:
+        return [visible_text(activity) for activity in self.bot.channel.activities_in(self.conversation.id)]
+
+
+def job_of(bot: RunningBot, nudge: Nudge) -> JobInfo:
+    assert bot.services.scheduler is not None
+    job = bot.services.scheduler.get(f"nudge:{nudge.nudge_id}")
+    assert job is not None and job.func_ref == "bot.nudges.jobs:fire" and job.kwargs == {"nudge_id": nudge.nudge_id}
+    assert job.next_run_time is not None and job.next_run_time.utcoffset() == timedelta(hours=9)
+    return job
+
+
+async def stored_nudges(bot: RunningBot) -> int:
+    async with bot.services.store.engine.connect() as conn:
+        return (await conn.execute(select(func.count()).select_from(nudges))).scalar_one()
+
+
+async def test_a_nudge_made_in_the_dialog_is_confirmed_scheduled_and_posted(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    form = (await room.fetch({"dialog": "nudge.create"}))["task"]["value"]
+    inputs = {element.get("id") for element in form["card"]["content"]["body"]}
+    assert {"template", "text", "kind", "time", "weekdays", "day", "date", "working_days"} <= inputs
+    before = datetime.now(TOKYO)
+    nudge = await room.create(WEEKLY)
+    [confirmation] = room.posted()
+    assert t("nudges.confirm.created") in confirmation and "毎週 金 16:00" in confirmation
+
+    job = job_of(bot, nudge)  # the real, persisted scheduler job
+    assert job.next_run_time == next_delivery(nudge.schedule, before)
+    assert (job.next_run_time.weekday(), job.next_run_time.hour, job.next_run_time.minute) == (4, 16, 0)
+
+    await fire(nudge.nudge_id, now=job.next_run_time)
+    posted = bot.channel.activities_in(room.conversation.id)[-1]
+    assert WEEKLY["text"] in texts(card_of(posted)) and "ナッジ · 毎週 金 16:00" in visible_text(posted)
+    assert job_of(bot, nudge).next_run_time == job.next_run_time + timedelta(days=7)
+
+
+async def test_a_21_00_nudge_waits_for_the_end_of_quiet_hours(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    nudge = await room.create({**WEEKLY, "kind": "daily", "time": "21:00"})
+    planned = job_of(bot, nudge).next_run_time
+    assert planned is not None and (planned.hour, planned.minute) == (8, 0)  # shifted, not dropped
+
+    nine_pm = (planned - timedelta(days=1)).replace(hour=21)
+    await fire(nudge.nudge_id, now=nine_pm)  # e.g. a run that fell due during the night
+    assert len(room.posted()) == 1  # the confirmation only
+    assert job_of(bot, nudge).next_run_time == planned
+
+    await fire(nudge.nudge_id, now=planned)
+    assert len(room.posted()) == 2 and WEEKLY["text"] in room.posted()[-1]
+    assert job_of(bot, nudge).next_run_time == planned + timedelta(days=1)
+
+
+async def test_paused_nudges_post_nothing_until_resumed(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    nudge = await room.create(WEEKLY)
+    body = await room.click("nudge.pause", nudge.nudge_id)
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"  # the list card refreshes in place
+    shown = "\n".join(texts(body["value"]))
+    assert t("nudges.status.paused") in shown and t("nudges.button.resume") in shown
+
+    due = job_of(bot, nudge).next_run_time
+    await fire(nudge.nudge_id, now=due)
+    assert len(room.posted()) == 1
+    assert job_of(bot, nudge).next_run_time == due + timedelta(days=7)  # the job keeps running
+
+    body = await room.click("nudge.resume", nudge.nudge_id)
+    assert t("nudges.button.pause") in "\n".join(texts(body["value"]))
+    resumed = job_of(bot, nudge).next_run_time
+    await fire(nudge.nudge_id, now=resumed)
+    assert len(room.posted()) == 2 and WEEKLY["text"] in room.posted()[-1]
+
+
+async def test_edit_opens_the_form_prefilled_and_changes_text_and_schedule(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    nudge = await room.create(WEEKLY)
+    form = (await room.fetch({"dialog": "nudge.edit", "nudge_id": nudge.nudge_id}))["task"]["value"]
+    assert form["title"] == t("nudges.dialog.edit")
+    values = {e["id"]: e.get("value") for e in form["card"]["content"]["body"] if "id" in e}
+    assert (values["text"], values["kind"], values["time"], values["weekdays"]) == (
+        WEEKLY["text"],
+        "weekly",
+        "16:00",
+        "4",
+    )
+
+    edited = {"text": "今日の気づきを一言どうぞ", "kind": "daily", "time": "12:15", "working_days": "true"}
+    body = await room.submit({"dialog": "nudge.edit", "nudge_id": nudge.nudge_id, **edited})
+    assert body["task"]["type"] == "message"
+    assert t("nudges.confirm.updated") in room.posted()[-1]
+    [changed] = await nudge_service(bot.services).in_conversation(room.conversation.id)
+    assert (changed.nudge_id, changed.text, changed.kind, changed.working_days_only) == (
+        nudge.nudge_id,
+        edited["text"],
+        "daily",
+        True,
+    )
+    run = job_of(bot, changed).next_run_time
+    assert (run.hour, run.minute) == (12, 15)
+
+
+async def test_delete_removes_the_row_and_the_job(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    nudge = await room.create(WEEKLY)
+    body = await room.click("nudge.delete", nudge.nudge_id)
+    assert t("nudges.list.empty") in "\n".join(texts(body["value"]))
+    assert await stored_nudges(bot) == 0
+    assert bot.services.scheduler is not None and bot.services.scheduler.get(f"nudge:{nudge.nudge_id}") is None
+
+
+async def test_the_list_command_shows_the_conversations_nudges_with_their_buttons(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    await room.create(WEEKLY)
+    await room.say("ナッジ 一覧")
+    listing = room.posted()[-1]
+    assert WEEKLY["text"] in listing and "次回" in listing
+    for button in ("nudges.button.pause", "nudges.button.edit", "nudges.button.delete"):
+        assert t(button) in listing
+
+
+async def test_forged_ids_and_other_peoples_nudges_change_nothing(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    nudge = await room.create(WEEKLY)
+    other_room = await Room.install(bot)
+    member = bot.channel.builder.user("鈴木 一郎")
+
+    forged = await room.click("nudge.delete", "0" * 32)
+    assert forged["value"] == t("nudges.unknown")
+    elsewhere = await other_room.click("nudge.pause", nudge.nudge_id)
+    assert elsewhere["value"] == t("nudges.unknown")
+    not_theirs = await room.click("nudge.delete", nudge.nudge_id, user=member)
+    assert not_theirs["value"] == t("nudges.not_allowed")
+    opened = await room.fetch({"dialog": "nudge.edit", "nudge_id": "x"})
+    assert opened == {"task": {"type": "message", "value": t("nudges.unknown")}}
+
+    [unchanged] = await nudge_service(bot.services).in_conversation(room.conversation.id)
+    assert unchanged.paused is False and job_of(bot, unchanged)
+
+
+async def test_a_snoozed_user_gets_nothing_in_their_personal_chat_for_a_week(bot: RunningBot) -> None:
+    user = bot.channel.builder.user("田中 次郎")
+    room = await Room.install(bot, bot.channel.builder.personal(user), user)
+    nudge = await room.create({**WEEKLY, "kind": "daily", "time": "09:00"})
+    await room.say("ナッジ 停止")
+    assert "まで、このチャットへのナッジを止めます" in room.posted()[-1]
+    before = len(room.posted())
+
+    tomorrow = job_of(bot, nudge).next_run_time
+    await fire(nudge.nudge_id, now=tomorrow)
+    assert len(room.posted()) == before
+
+    await fire(nudge.nudge_id, now=tomorrow + timedelta(days=7))  # 09:00, after the snooze ended
+    assert len(room.posted()) == before + 1 and WEEKLY["text"] in room.posted()[-1]
+
+
+async def test_snoozing_is_only_for_personal_chats(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    await room.say("nudge snooze")
+    assert t("nudges.snooze_personal_only") in room.posted()[-1]
+
+
+async def test_nudges_survive_a_restart(channel: TeamsChannel, sqlite_url: str) -> None:
+    first = await start_bot(channel, sqlite_url)
+    try:
+        room = await Room.install(first)
+        nudge = await room.create(WEEKLY)
+        planned = job_of(first, nudge).next_run_time
+    finally:
+        await first.stop()
+
+    second = await start_bot(channel, sqlite_url)  # a new process on the same database
+    try:
+        assert job_of(second, nudge).next_run_time == planned
+        room.bot = second
+        await fire(nudge.nudge_id, now=planned)
+        assert WEEKLY["text"] in room.posted()[-1]
+    finally:
+        await second.stop()
