@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.routes import RouteTable
-from dialogs import general
+from dialogs import general, nudges
 
-FEATURES = (general,)
+FEATURES = (general, nudges)
 
 
 def build_routes() -> RouteTable:
