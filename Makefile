@@ -33,6 +33,11 @@ test: dev-deps
 bench: dev-deps
 	bash scripts/bench.sh
 
+# The Teams app package: manifest/ with the app id from MicrosoftAppId (.env) filled in → build/appPackage.zip.
+.PHONY: package
+package: deps
+	$(PY) scripts/package.py
+
 lint: dev-deps
 	$(VENV)/bin/ruff check .
 
