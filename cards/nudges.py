@@ -267,6 +267,7 @@ def examples() -> list[Card]:
     once = Nudge(
         **{**sample.__dict__, "nudge_id": "2" * 32, "kind": "once", "on_date": date(2026, 12, 24), "next_run_at": None}
     )
+    errors = ("kind", "time", "weekdays", "day", "date")
     cards: list[Card] = []
     for lang in ("ja", "en"):
         personal = Nudge(
@@ -278,7 +279,7 @@ def examples() -> list[Card]:
             entry_card(lang, personal=False),
             form_card(lang),
             form_card(lang, prefilled, dialog=EDIT, nudge_id=sample.nudge_id),
-            form_card(lang, {"text": "", "time": "25:61"}, {"text": "!", "time": "!", "weekdays": "!"}),
+            form_card(lang, {"text": "", "time": "25:61"}, {key: t(f"nudges.error.{key}", lang) for key in errors}),
             list_card(lang, [sample, monthly, once], tz),
             list_card(lang, [], tz),
             nudge_card(sample, tz),

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import t
@@ -247,3 +248,56 @@ async def test_nudges_survive_a_restart(channel: TeamsChannel, sqlite_url: str) 
         assert WEEKLY["text"] in room.posted()[-1]
     finally:
         await second.stop()
+
+
+BAD_INPUT = [
+    ("text", {"text": ""}, "nudges.error.text_empty", {}),
+    ("text", {"text": "あ" * 5000}, "nudges.error.text_long", {"max": 500, "length": 5000}),
+    ("time", {"time": "25:61"}, "nudges.error.time", {}),
+    ("date", {"kind": "once", "date": "2020-01-01"}, "nudges.error.past", {}),
+    ("weekdays", {"kind": "weekly", "weekdays": ""}, "nudges.error.weekdays", {}),
+    ("day", {"kind": "monthly", "day": "32"}, "nudges.error.day", {}),
+]
+
+
+@pytest.mark.parametrize("lang, locale", [("ja", "ja-JP"), ("en", "en-US")])
+@pytest.mark.parametrize("field, bad, key, params", BAD_INPUT, ids=[case[2].split(".")[-1] for case in BAD_INPUT])
+async def test_bad_input_reshows_the_form_with_the_problem_next_to_the_field(
+    bot: RunningBot, lang: str, locale: str, field: str, bad: dict[str, Any], key: str, params: dict[str, Any]
+) -> None:
+    room = await Room.install(bot)
+    body = await room.submit({"dialog": "nudge.create", **WEEKLY, **bad}, locale=locale)
+    assert body["task"]["type"] == "continue" and body["task"]["value"]["title"] == t("nudges.dialog.create", lang)
+    form = body["task"]["value"]["card"]["content"]["body"]
+    position = next(i for i, element in enumerate(form) if element.get("id") == field)
+    problem = form[position + 1]
+    assert (problem["text"], problem["color"]) == (t(key, lang, **params), "Attention")
+    assert form[next(i for i, e in enumerate(form) if e.get("id") == "text")].get("value") == str(
+        {**WEEKLY, **bad}["text"]
+    )  # what the user typed is kept
+    assert await stored_nudges(bot) == 0
+    assert bot.services.scheduler is not None
+    assert not [job for job in bot.services.scheduler.job_ids() if job.startswith("nudge:")]
+    assert room.posted() == []
+
+
+async def test_the_nudge_command_opens_the_dialog_and_a_template_prefills_the_form(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    await room.say("ナッジ")
+    entry = card_of(bot.channel.activities_in(room.conversation.id)[-1])
+    assert entry is not None
+    [new] = [a for a in entry["actions"] if a["title"] == t("nudges.button.new")]
+    assert new["type"] == "Action.Submit"
+    assert new["data"] == {"msteams": {"type": "task/fetch"}, "dialog": "nudge.create"}
+
+    body = await room.submit({"dialog": "nudge.create", "apply_template": True, "template": "learned", "text": ""})
+    form = body["task"]["value"]["card"]["content"]["body"]
+    values = {element["id"]: element.get("value") for element in form if "id" in element}
+    assert values["text"] == t("nudges.template.learned.text")
+    assert (values["kind"], values["weekdays"], values["time"], values["working_days"]) == (
+        "weekly",
+        "4",
+        "16:00",
+        "true",
+    )
+    assert await stored_nudges(bot) == 0
