@@ -26,6 +26,8 @@ from bot.i18n import language_of, t
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.store.activities import ProcessedActivities
+from bot.store.batching import GroupCommit
+from bot.wire import activity_from_json, to_json
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,7 @@ class TeamsAdapter(CloudAdapter):
 
     async def _post(self, activity: Activity) -> ResourceResponse:
         """An in-turn message: a threaded reply to the user's activity, as botbuilder sends it, or a new post."""
-        body = activity.serialize()
+        body = to_json(activity)
         conversation_id = activity.conversation.id
         if activity.reply_to_id:
             result = await self._sender.reply(activity.service_url, conversation_id, activity.reply_to_id, body)
@@ -113,6 +115,7 @@ class MessagesEndpoint:
         self._adapter = adapter
         self._bot = bot
         self._processed = processed
+        self._claims: GroupCommit[tuple[str, str], bool] = GroupCommit(self._claim_batch)
         self._invoke_answers: OrderedDict[tuple[str, str], tuple[int, Any]] = OrderedDict()
 
     async def __call__(self, request: web.Request) -> web.Response:
@@ -135,7 +138,7 @@ class MessagesEndpoint:
             log.warning("activity from tenant %r ignored: not in ALLOWED_TENANT_IDS", tenant_of(activity))
             return _problem(403, "tenant not allowed")
         key = (activity.conversation.id, activity.id or "")
-        if activity.id and not await self._processed.claim(*key):
+        if activity.id and not await self._claims.submit(key):
             return self._duplicate(activity, key)
         try:
             answer = await self._adapter.process_activity(auth, activity, self._bot.on_turn)
@@ -150,6 +153,15 @@ class MessagesEndpoint:
             self._remember(key, status, body)
             return web.json_response(body, status=status, dumps=_dumps)
         return web.Response(status=200)
+
+    async def _claim_batch(self, keys: list[tuple[str, str]]) -> list[bool]:
+        """Claim the ids of every turn that arrived together in one transaction; first sighting wins."""
+        claimed = await self._processed.claim_many(keys)
+        results = []
+        for key in keys:
+            results.append(key in claimed)
+            claimed.discard(key)  # the same id twice in one batch: only the first is processed
+        return results
 
     def _duplicate(self, activity: Activity, key: tuple[str, str]) -> web.Response:
         """Teams retried an activity we already have: no second effect, and an invoke gets its answer again."""
@@ -192,7 +204,7 @@ def _parse_activity(raw: bytes) -> tuple[Activity | None, str]:
         if name in body and body[name] is not None and not isinstance(body[name], dict):
             return None, f"activity field {name!r} must be an object"
     try:
-        activity = Activity().deserialize(body)
+        activity = activity_from_json(body)
     except Exception as error:  # msrest raises DeserializationError and friends for bad shapes
         return None, f"activity could not be read: {type(error).__name__}"
     return activity, ""

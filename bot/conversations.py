@@ -11,7 +11,9 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
+from bot.store.batching import GroupCommit
 from bot.store.conversations import ConversationRecord, ConversationStore
+from bot.wire import to_json
 
 
 def _channel_data(activity: Activity) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def record_from_activity(activity: Activity, locale: str) -> ConversationRecord:
     conversation_type = (conversation.conversation_type if conversation else None) or "personal"
     personal = conversation_type == "personal"
     sender = activity.from_property
-    reference = TurnContext.get_conversation_reference(activity).serialize()
+    reference = to_json(TurnContext.get_conversation_reference(activity))
     reference.pop("activityId", None)
     return ConversationRecord(
         conversation_id=conversation.id,
@@ -59,6 +61,11 @@ class ConversationDirectory:
     def __init__(self, store: ConversationStore) -> None:
         self._store = store
         self._seen: dict[str, tuple[str, str, str]] = {}
+        self._touches: GroupCommit[ConversationRecord, None] = GroupCommit(self._touch_batch)
+
+    async def _touch_batch(self, records: list[ConversationRecord]) -> list[None]:
+        await self._store.touch_many(records)
+        return [None] * len(records)
 
     @staticmethod
     def _fingerprint(record: ConversationRecord) -> tuple[str, str, str]:
@@ -67,7 +74,7 @@ class ConversationDirectory:
     async def observe(self, record: ConversationRecord) -> None:
         if self._seen.get(record.conversation_id) == self._fingerprint(record):
             return
-        await self._store.touch(record)
+        await self._touches.submit(record)
         self._seen[record.conversation_id] = self._fingerprint(record)
 
     async def install(self, record: ConversationRecord) -> bool:

@@ -18,12 +18,24 @@ class ProcessedActivities:
 
     async def claim(self, conversation_id: str, activity_id: str) -> bool:
         """True for the first delivery of this activity, False for every duplicate, even concurrent ones."""
-        statement = self._insert(processed_activities).values(
-            conversation_id=conversation_id, activity_id=activity_id, processed_at=utcnow()
+        return (conversation_id, activity_id) in await self.claim_many([(conversation_id, activity_id)])
+
+    async def claim_many(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Claim many (conversation, activity) keys in one transaction; returns those claimed now (first seen)."""
+        if not keys:
+            return set()
+        now = utcnow()
+        rows = [{"conversation_id": c, "activity_id": a, "processed_at": now} for c, a in dict.fromkeys(keys)]
+        table = processed_activities
+        statement = (
+            self._insert(table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(table.c.conversation_id, table.c.activity_id)
         )
         async with self._engine.begin() as conn:
-            result = await conn.execute(statement.on_conflict_do_nothing())
-        return result.rowcount == 1
+            claimed = (await conn.execute(statement)).all()
+        return {(row.conversation_id, row.activity_id) for row in claimed}
 
     async def release(self, conversation_id: str, activity_id: str) -> None:
         """Give a claim back after the turn failed, so the channel's retry of it is processed, not dropped."""

@@ -52,6 +52,7 @@ class ConversationStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._insert = insert_for(engine)
+        self._upsert = self._touch_statement()
 
     @staticmethod
     def _refresh(record: ConversationRecord, now: datetime) -> dict[str, Any]:
@@ -60,18 +61,33 @@ class ConversationStore:
         values["updated_at"] = now
         return values
 
-    def _new_row(self, record: ConversationRecord, now: datetime) -> Any:
-        values = {
+    @staticmethod
+    def _row(record: ConversationRecord, now: datetime) -> dict[str, Any]:
+        return {
             "conversation_id": record.conversation_id,
             "conversation_type": record.conversation_type,
             "channel_id": record.channel_id,
             **{name: getattr(record, name) for name in _REFERENCE_FIELDS + _OPTIONAL_FIELDS},
             "installed": True,
             "status": ACTIVE,
+            "failure_code": None,
+            "failure_reason": None,
             "created_at": now,
             "updated_at": now,
         }
-        return self._insert(conversations).values(values)
+
+    def _new_row(self, record: ConversationRecord, now: datetime) -> Any:
+        return self._insert(conversations).values(self._row(record, now))
+
+    def _touch_statement(self) -> Any:
+        """The upsert behind `touch_many`, built once: one statement, many parameter sets per transaction."""
+        statement = self._insert(conversations)
+        refresh = {name: statement.excluded[name] for name in _REFERENCE_FIELDS}
+        refresh |= {name: func.coalesce(statement.excluded[name], conversations.c[name]) for name in _OPTIONAL_FIELDS}
+        unblock = and_(conversations.c.installed == true(), conversations.c.status == BLOCKED)
+        refresh["status"] = case((unblock, ACTIVE), else_=conversations.c.status)
+        refresh["updated_at"] = statement.excluded.updated_at
+        return statement.on_conflict_do_update(index_elements=["conversation_id"], set_=refresh)
 
     async def install(self, record: ConversationRecord) -> bool:
         """Store the reference and mark the conversation installed; True only if it was not installed before.
@@ -100,15 +116,16 @@ class ConversationStore:
 
         An inbound activity proves a blocked conversation is reachable again, so `blocked` returns to `active`.
         """
+        await self.touch_many([record])
+
+    async def touch_many(self, records: list[ConversationRecord]) -> None:
+        """`touch` for many conversations in one transaction (group commit of concurrent turns)."""
+        if not records:
+            return
         now = utcnow()
-        statement = self._new_row(record, now)
-        refresh = {name: statement.excluded[name] for name in _REFERENCE_FIELDS}
-        refresh |= {name: func.coalesce(statement.excluded[name], conversations.c[name]) for name in _OPTIONAL_FIELDS}
-        unblock = and_(conversations.c.installed == true(), conversations.c.status == BLOCKED)
-        refresh["status"] = case((unblock, ACTIVE), else_=conversations.c.status)
-        refresh["updated_at"] = statement.excluded.updated_at
+        latest = {record.conversation_id: record for record in records}  # one row may appear once per statement
         async with self._engine.begin() as conn:
-            await conn.execute(statement.on_conflict_do_update(index_elements=["conversation_id"], set_=refresh))
+            await conn.execute(self._upsert, [self._row(record, now) for record in latest.values()])
 
     async def get(self, conversation_id: str) -> ConversationRecord | None:
         async with self._engine.connect() as conn:

@@ -45,8 +45,10 @@ def create_engine(database_url: str) -> AsyncEngine:
     if backend == "sqlite":
         if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        # Writes serialize on the file lock anyway; a small pool bounds the threads aiosqlite starts.
-        engine = create_async_engine(url, json_serializer=_json_dumps, pool_size=5, max_overflow=10)
+        # SQLite has one writer at a time. One connection makes turns queue for it in the bot, in order, instead
+        # of several connections fighting over the file lock in SQLite's sleep-and-retry busy handler (which
+        # turned the p99 latency under load into seconds). Batched writes (group commit) keep the queue short.
+        engine = create_async_engine(url, json_serializer=_json_dumps, pool_size=1, max_overflow=0, pool_timeout=60)
         event.listen(engine.sync_engine, "connect", _apply_sqlite_pragmas)
         return engine
     if backend == "postgresql":

@@ -39,6 +39,14 @@ class Preferences:
             ).first()
         return None if row is None else UserPreferences(**row._asdict())
 
+    async def locales_changed_since(self, since: datetime | None) -> list[tuple[str, str | None, datetime]]:
+        """(user, chosen locale or None, updated_at) of rows changed after `since` (all rows with a locale if None)."""
+        table = user_preferences
+        query = select(table.c.user_aad_id, table.c.locale, table.c.updated_at)
+        query = query.where(table.c.locale.is_not(None)) if since is None else query.where(table.c.updated_at > since)
+        async with self._engine.connect() as conn:
+            return [(row.user_aad_id, row.locale, row.updated_at) for row in (await conn.execute(query)).all()]
+
     async def _ensure_row(self, conn: AsyncConnection, user_aad_id: str, tenant_id: str | None) -> None:
         # A write first: on SQLite it takes the write lock before we read, on PostgreSQL the row then exists to lock.
         await conn.execute(

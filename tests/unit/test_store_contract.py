@@ -359,3 +359,32 @@ async def test_conversation_state_survives_turns(store: Store) -> None:
     step = await step.assert_reply(f"1 {JAPANESE}")
     step = await step.send("two")
     await step.assert_reply(f"2 {JAPANESE}")
+
+
+async def test_claim_many_returns_only_the_first_sightings(store: Store) -> None:
+    assert await store.activities.claim("c1", "a1")
+    claimed = await store.activities.claim_many([("c1", "a1"), ("c1", "a2"), ("c2", "a1"), ("c1", "a2")])
+    assert claimed == {("c1", "a2"), ("c2", "a1")}
+    assert await store.activities.claim_many([]) == set()
+
+
+async def test_release_lets_a_failed_turn_be_claimed_again(store: Store) -> None:
+    assert await store.activities.claim("c1", "a1")
+    await store.activities.release("c1", "a1")
+    assert await store.activities.claim("c1", "a1")
+
+
+async def test_touch_many_upserts_in_one_go_and_keeps_the_latest_of_a_conversation(store: Store) -> None:
+    await store.conversations.install(conversation("a:1removed"))
+    await store.conversations.remove("a:1removed")
+    await store.conversations.touch_many(
+        [
+            conversation("a:1new", locale="ja-JP"),
+            conversation("a:1new", locale="en-US"),
+            conversation("a:1removed", locale="en-US"),
+        ]
+    )
+    new = await store.conversations.get("a:1new")
+    removed = await store.conversations.get("a:1removed")
+    assert new is not None and new.installed and new.locale == "en-US"
+    assert removed is not None and not removed.installed and removed.locale == "en-US"
