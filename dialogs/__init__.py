@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.routes import RouteTable
-from dialogs import general, nudges
+from dialogs import general, nudges, tips
 
-FEATURES = (general, nudges)
+FEATURES = (general, tips, nudges)
 
 
 def build_routes() -> RouteTable:

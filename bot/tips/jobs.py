@@ -1,0 +1,48 @@
+"""The scheduled job: post the tip of the day into a subscribed conversation, on working days only.
+
+Runs from the persistent job store, so it takes plain kwargs and reaches the running services through
+`bot.scheduler.get_runtime`. `now` is injectable so tests can fire it on any date without sleeping.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.scheduler import get_runtime
+from bot.tips.library import default_library
+from bot.tips.service import TipService, conversation_audience
+from bot.tips.store import TipStore
+from bot.workdays import is_working_day
+from cards.base import attachment
+from cards.tips import tip_card
+
+if TYPE_CHECKING:
+    from bot.sender import Delivery
+
+log = logging.getLogger(__name__)
+
+
+async def post_tip_of_the_day(conversation_id: str, now: datetime | None = None) -> Delivery | None:
+    """Post one unseen tip; None when nothing was due (not a working day, unsubscribed, already posted today)."""
+    # Imported here: the services bundle pulls in the Teams glue, which the tips domain itself stays free of.
+    from bot.services import Services
+
+    services = get_runtime(Services)
+    now = now or datetime.now(UTC)
+    today = now.astimezone(ZoneInfo(services.settings.tz)).date()
+    if not is_working_day(today):
+        log.info("tip of the day for %s skipped: %s is not a working day", conversation_id, today)
+        return None
+    store = TipStore(services.store.engine)
+    subscription = await store.subscription(conversation_id)
+    if subscription is None or not await store.claim_day(conversation_id, today, now):
+        return None
+    library = default_library()
+    tip = await TipService(store, library).next_tip(conversation_audience(conversation_id), now)
+    card = tip_card(tip, library.category(tip.category), subscription.lang, daily=True)
+    delivery = await services.sender.post(conversation_id, {"type": "message", "attachments": [attachment(card)]})
+    log.info("tip of the day %s for %s: %s", tip.id, conversation_id, delivery.status)
+    return delivery
