@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -216,7 +217,7 @@ def list_card(lang: str, nudges: Sequence[Nudge], tz: ZoneInfo) -> Card:
     return card(body, [_dialog_button(t("nudges.button.new", lang), CREATE)], lang)
 
 
-def nudge_card(nudge: Nudge, tz: ZoneInfo) -> Card:
+def nudge_card(nudge: Nudge) -> Card:
     """The posted nudge: the team lead's words, the schedule, and (in a 1:1 chat) a way to snooze."""
     lang = nudge.lang
     body = [
@@ -263,16 +264,12 @@ def examples() -> list[Card]:
         paused=False,
         next_run_at=datetime(2026, 12, 4, 7, 0, tzinfo=UTC),
     )
-    monthly = Nudge(**{**sample.__dict__, "nudge_id": "1" * 32, "kind": "monthly", "day_of_month": 31, "paused": True})
-    once = Nudge(
-        **{**sample.__dict__, "nudge_id": "2" * 32, "kind": "once", "on_date": date(2026, 12, 24), "next_run_at": None}
-    )
+    monthly = replace(sample, nudge_id="1" * 32, kind="monthly", day_of_month=31, paused=True)
+    once = replace(sample, nudge_id="2" * 32, kind="once", on_date=date(2026, 12, 24), next_run_at=None)
     errors = ("kind", "time", "weekdays", "day", "date")
     cards: list[Card] = []
     for lang in ("ja", "en"):
-        personal = Nudge(
-            **{**sample.__dict__, "conversation_type": "personal", "lang": lang, "at_time": time(8).strftime("%H:%M")}
-        )
+        personal = replace(sample, conversation_type="personal", lang=lang)
         prefilled = {"text": sample.text, "kind": "monthly", "time": "09:30", "day": "31", "working_days": "true"}
         cards += [
             entry_card(lang, personal=True),
@@ -282,8 +279,8 @@ def examples() -> list[Card]:
             form_card(lang, {"text": "", "time": "25:61"}, {key: t(f"nudges.error.{key}", lang) for key in errors}),
             list_card(lang, [sample, monthly, once], tz),
             list_card(lang, [], tz),
-            nudge_card(sample, tz),
-            nudge_card(personal, tz),
+            nudge_card(sample),
+            nudge_card(personal),
             confirmation_card(lang, sample, tz),
             confirmation_card(lang, monthly, tz, updated=True),
         ]

@@ -37,7 +37,7 @@ async def fire(nudge_id: str, now: datetime | None = None) -> None:
     nudge = await nudges.due(nudge_id, moment)
     if nudge is None:
         return
-    activity = {"type": "message", "attachments": [attachment(nudge_card(nudge, nudges.tz))]}
+    activity = {"type": "message", "attachments": [attachment(nudge_card(nudge))]}
     delivery = await services.sender.post(nudge.conversation_id, activity)
     if delivery.sent:
         await nudges.sent(nudge, moment)

@@ -163,11 +163,12 @@ class NudgeService:
     async def _plan_at(self, nudge: Nudge, when: datetime | None) -> Nudge:
         """Point the nudge's job at `when` (None: a one-off nudge is over, so no job)."""
         jobs = self._jobs()
+        planned = await self.store.change(nudge.nudge_id, next_run_at=when) or nudge
         if when is None:
             jobs.remove(job_id(nudge.nudge_id))
         else:
             jobs.add_at(job_id(nudge.nudge_id), JOB_FUNCTION, when, {"nudge_id": nudge.nudge_id})
-        return await self.store.change(nudge.nudge_id, next_run_at=when) or nudge
+        return planned
 
     def _jobs(self) -> Scheduler:
         if self._scheduler is None:

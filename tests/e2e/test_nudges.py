@@ -301,3 +301,21 @@ async def test_the_nudge_command_opens_the_dialog_and_a_template_prefills_the_fo
         "true",
     )
     assert await stored_nudges(bot) == 0
+
+
+async def test_the_real_scheduler_runs_the_stored_job_and_it_plans_the_next_run(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    nudge = await room.create(WEEKLY)
+    scheduler = bot.services.scheduler
+    assert scheduler is not None
+    soon = datetime.now(TOKYO) + timedelta(seconds=0.2)
+    scheduler.add_at(f"nudge:{nudge.nudge_id}", "bot.nudges.jobs:fire", soon, {"nudge_id": nudge.nudge_id})
+
+    def replanned() -> datetime | None:  # the job ran once it points past `soon` (posted, or at night shifted)
+        job = scheduler.get(f"nudge:{nudge.nudge_id}")
+        return job.next_run_time if job is not None and job.next_run_time and job.next_run_time > soon else None
+
+    await bot.channel.wait_for(lambda _: replanned())
+    [current] = await nudge_service(bot.services).in_conversation(room.conversation.id)
+    assert current.next_run_at == job_of(bot, nudge).next_run_time
+    assert current.next_run_at is not None and current.next_run_at > soon

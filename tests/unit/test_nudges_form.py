@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -48,3 +50,11 @@ def test_a_template_fills_a_form_that_parses_back_to_it() -> None:
         draft, errors = parse_form(form_values(text, template.schedule), "ja", NOW)
         assert errors == {} and draft is not None
         assert (draft.text, draft.schedule) == (text, template.schedule)
+
+
+def test_the_nudge_domain_and_cards_do_not_load_botbuilder() -> None:
+    code = (
+        "import sys, bot.nudges.schedule, bot.nudges.store, bot.nudges.service, bot.nudges.templates, cards.nudges; "
+        "sys.exit(any(name.startswith('botbuilder') for name in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
