@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import t
-from bot.nudges.schedule import Kind, Schedule
+from bot.nudges.schedule import QUIET_HOURS, Kind, QuietHours, Schedule
 from bot.nudges.store import Nudge
 from bot.nudges.templates import TEMPLATES
 from cards.base import Card, card, execute, facts, heading, paragraph
@@ -84,6 +84,7 @@ def form_card(
     *,
     dialog: str = CREATE,
     nudge_id: str | None = None,
+    quiet: QuietHours = QUIET_HOURS,
 ) -> Card:
     """The dialog's form, filled with `values` (as the inputs send them) and each error under its field."""
     errors = errors or {}
@@ -178,7 +179,8 @@ def form_card(
     ]
     for element, name in fields:
         body += [element, *_error(errors.get(name))]
-    body.append(paragraph(t("nudges.form.quiet_hours", lang), subtle=True))
+    start, end = quiet.start.strftime("%H:%M"), quiet.end.strftime("%H:%M")
+    body.append(paragraph(t("nudges.form.quiet_hours", lang, start=start, end=end), subtle=True))
     save = {
         "type": "Action.Submit",
         "title": t("nudges.button.save", lang),

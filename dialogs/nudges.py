@@ -119,10 +119,12 @@ def form_values(text: str, schedule: Schedule) -> dict[str, str]:
     return values
 
 
-def _form(turn: Turn, values: Mapping[str, str], errors: Mapping[str, str] | None = None) -> InvokeBody:
+def _form(
+    turn: Turn, service: NudgeService, values: Mapping[str, str], errors: Mapping[str, str] | None = None
+) -> InvokeBody:
     nudge_id = turn.data.get("nudge_id") if isinstance(turn.data.get("nudge_id"), str) else None
     dialog, title = (EDIT, "nudges.dialog.edit") if nudge_id else (CREATE, "nudges.dialog.create")
-    card = form_card(turn.lang, values, errors, dialog=dialog, nudge_id=nudge_id)
+    card = form_card(turn.lang, values, errors, dialog=dialog, nudge_id=nudge_id, quiet=service.quiet)
     return InvokeBody(task_form(card, t(title, turn.lang), height="large"))
 
 
@@ -190,12 +192,13 @@ async def delete(turn: Turn) -> Outcome:
 
 # ---- the dialog -----------------------------------------------------------------------------------------------
 async def open_form(turn: Turn) -> Outcome:
+    service = nudge_service(turn.services)
     if "nudge_id" not in turn.data:
-        return _form(turn, NEW_FORM)
-    nudge = await _changeable(turn, nudge_service(turn.services))
+        return _form(turn, service, NEW_FORM)
+    nudge = await _changeable(turn, service)
     if isinstance(nudge, Notify):
         return InvokeBody(task_message(nudge.text))
-    return _form(turn, form_values(nudge.text, nudge.schedule))
+    return _form(turn, service, form_values(nudge.text, nudge.schedule))
 
 
 async def submit_form(turn: Turn) -> Outcome | list[Outcome]:
@@ -211,11 +214,11 @@ async def submit_form(turn: Turn) -> Outcome | list[Outcome]:
         chosen = template(values.get("template", ""))
         if chosen is not None:
             values |= form_values(t(f"nudges.template.{chosen.key}.text", turn.lang), chosen.schedule)
-        return _form(turn, values)
+        return _form(turn, service, values)
     now = datetime.now(service.tz)
     draft, errors = parse_form(turn.data, turn.lang, now)
     if draft is None:
-        return _form(turn, values, errors)
+        return _form(turn, service, values, errors)
     if editing is None:
         origin = Origin(
             user_key=_user(turn),
