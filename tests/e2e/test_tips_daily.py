@@ -1,0 +1,156 @@
+"""Tip of the day: subscribing a channel, the cron job in Asia/Tokyo, working days only, no repeats, restarts.
+
+The job runs with a fixed `now` instead of waiting for the clock; the scheduler's own next run time is checked
+separately, so both halves (when it wakes up, what it does then) are covered without sleeping.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.tips.daily import job_id
+from bot.tips.jobs import post_tip_of_the_day
+from bot.tips.library import Library, default_library
+from bot.tips.store import TipStore
+from bot.workdays import is_working_day
+from tests.e2e.test_tips import say, tip_id_of
+from tests.support.bot import RunningBot, start_bot
+from tests.support.cards import visible_text
+from tests.teams_channel.activities import Conversation
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+LIBRARY = default_library()
+FRIDAY = datetime(2026, 11, 27, 8, 30, tzinfo=TOKYO)
+SATURDAY = datetime(2026, 11, 28, 8, 30, tzinfo=TOKYO)
+LABOUR_THANKSGIVING = datetime(2026, 11, 23, 8, 30, tzinfo=TOKYO)  # 勤労感謝の日, a Monday
+YEAR_END = datetime(2026, 12, 29, 8, 30, tzinfo=TOKYO)  # 年末年始, a Tuesday
+
+
+async def subscribed_channel(bot: RunningBot, command: str = "毎日ヒント オン 8:30", locale: str = "ja-JP") -> str:
+    conversation = Conversation.channel()
+    [status] = await say(bot, command, conversation=conversation, locale=locale, mention_bot=True)
+    assert "8:30" in visible_text(status) or "9:00" in visible_text(status)
+    bot.channel.reset()
+    return conversation.id
+
+
+def store(bot: RunningBot) -> TipStore:
+    return TipStore(bot.services.store.engine)
+
+
+async def test_subscribing_creates_a_cron_job_at_that_time_in_tokyo(bot: RunningBot) -> None:
+    conversation_id = await subscribed_channel(bot)
+    job = bot.services.scheduler.get(job_id(conversation_id))  # type: ignore[union-attr]
+    assert job is not None and job.func_ref == "bot.tips.jobs:post_tip_of_the_day"
+    assert job.kwargs == {"conversation_id": conversation_id}
+    assert job.next_run_time is not None and str(job.next_run_time.tzinfo) == "Asia/Tokyo"
+    assert (job.next_run_time.hour, job.next_run_time.minute) == (8, 30)
+    assert job.next_run_time.weekday() < 5 and job.next_run_time > datetime.now(TOKYO)
+
+    [state] = await say(bot, "毎日ヒント", conversation=Conversation(conversation_id, "channel"))
+    assert "平日の 8:30" in visible_text(state)
+    subscription = await store(bot).subscription(conversation_id)
+    assert subscription is not None and (subscription.hour, subscription.minute, subscription.lang) == (8, 30, "ja")
+
+
+async def test_default_time_is_nine_and_off_removes_row_and_job(bot: RunningBot) -> None:
+    conversation_id = await subscribed_channel(bot, "daily tip on", locale="en-US")
+    job = bot.services.scheduler.get(job_id(conversation_id))  # type: ignore[union-attr]
+    assert job is not None and (job.next_run_time.hour, job.next_run_time.minute) == (9, 0)  # type: ignore[union-attr]
+
+    # The status card's button reaches the same handler: turn it off.
+    click = bot.channel.builder.card_action(
+        "tips.daily", {"command": "off"}, conversation=Conversation(conversation_id, "channel"), locale="en-US"
+    )
+    assert (await bot.post(click))[0] == 200
+    [state] = bot.channel.activities_in(conversation_id)
+    assert "does not get a daily tip" in visible_text(state)
+    assert bot.services.scheduler.get(job_id(conversation_id)) is None  # type: ignore[union-attr]
+    assert await store(bot).subscription(conversation_id) is None
+    assert await post_tip_of_the_day(conversation_id, now=FRIDAY) is None
+
+
+async def test_the_job_posts_on_a_working_day_and_not_on_weekends_or_holidays(bot: RunningBot) -> None:
+    assert is_working_day(FRIDAY.date())
+    assert not any(is_working_day(d.date()) for d in (SATURDAY, LABOUR_THANKSGIVING, YEAR_END))
+    conversation_id = await subscribed_channel(bot)
+
+    for day_off in (SATURDAY, LABOUR_THANKSGIVING, YEAR_END):
+        assert await post_tip_of_the_day(conversation_id, now=day_off) is None
+    assert bot.channel.activities_in(conversation_id) == []
+
+    delivery = await post_tip_of_the_day(conversation_id, now=FRIDAY)
+    assert delivery is not None and delivery.sent
+    [posted] = bot.channel.activities_in(conversation_id)
+    assert "今日のシン・トセイヒント" in visible_text(posted)
+    assert LIBRARY.tip(tip_id_of(posted)) is not None
+
+    # The same day again (a coalesced run after a restart): nothing more.
+    assert await post_tip_of_the_day(conversation_id, now=FRIDAY.replace(hour=11)) is None
+    assert len(bot.channel.activities_in(conversation_id)) == 1
+
+
+async def test_no_repeats_in_a_conversation_until_the_library_is_exhausted(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = Library(LIBRARY.tips[:3], LIBRARY.categories)
+    monkeypatch.setattr("bot.tips.jobs.default_library", lambda: small)
+    conversation_id = await subscribed_channel(bot)
+    working_days = [date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3)]
+    assert all(is_working_day(day) for day in working_days)
+    for day in working_days:
+        delivery = await post_tip_of_the_day(conversation_id, now=datetime(*day.timetuple()[:3], 8, 30, tzinfo=TOKYO))
+        assert delivery is not None and delivery.sent
+    posted = [tip_id_of(activity) for activity in bot.channel.activities_in(conversation_id)]
+    assert sorted(posted[:3]) == sorted(tip.id for tip in small.tips)  # every tip once…
+    assert posted[3] in posted[:3]  # …then a new round
+
+
+async def test_english_subscription_posts_in_english(bot: RunningBot) -> None:
+    conversation_id = await subscribed_channel(bot, "daily tip on 8:30", locale="en-US")
+    assert (await post_tip_of_the_day(conversation_id, now=FRIDAY)).sent  # type: ignore[union-attr]
+    [posted] = bot.channel.activities_in(conversation_id)
+    assert "Today's Shin-Tosei tip" in visible_text(posted) and "Helpful" in visible_text(posted)
+
+
+async def test_subscriptions_survive_a_restart(channel, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    first = await start_bot(channel, sqlite_url)
+    try:
+        conversation_id = await subscribed_channel(first)
+        before = first.services.scheduler.get(job_id(conversation_id))  # type: ignore[union-attr]
+    finally:
+        await first.stop()
+
+    second = await start_bot(channel, sqlite_url)
+    try:
+        job = second.services.scheduler.get(job_id(conversation_id))  # type: ignore[union-attr]
+        assert job is not None and before is not None
+        assert job.next_run_time == before.next_run_time and job.kwargs == {"conversation_id": conversation_id}
+        [state] = await say(second, "毎日ヒント", conversation=Conversation(conversation_id, "channel"))
+        assert "平日の 8:30" in visible_text(state)
+        assert (await post_tip_of_the_day(conversation_id, now=FRIDAY)).sent  # type: ignore[union-attr]
+    finally:
+        await second.stop()
+
+
+@pytest.mark.parametrize(
+    ("command", "locale", "expected"),
+    [
+        ("毎日ヒント オン 25:61", "ja-JP", ["「25:61」", "0:00〜23:59", "設定は変更していません"]),
+        ("毎日ヒント オン abc", "ja-JP", ["「abc」", "時:分"]),
+        ("daily tip on 25:61", "en-US", ['"25:61"', "between 0:00 and 23:59", "Nothing was changed"]),
+        ("daily tip on abc", "en-US", ['"abc"', "hours and minutes"]),
+        ("毎日ヒント いつか", "ja-JP", ["毎日ヒント オン 8:30", "毎日ヒント オフ"]),
+    ],
+)
+async def test_bad_input_says_what_to_fix_and_stores_nothing(
+    bot: RunningBot, command: str, locale: str, expected: list[str]
+) -> None:
+    conversation = Conversation.channel()
+    [reply] = await say(bot, command, conversation=conversation, locale=locale)
+    assert all(part in reply["text"] for part in expected), reply["text"]
+    assert await store(bot).subscription(conversation.id) is None
+    assert bot.services.scheduler.get(job_id(conversation.id)) is None  # type: ignore[union-attr]
