@@ -97,6 +97,7 @@ def examples() -> list[Card]:
     category = library.category(tip.category)
     counted = [(c, len(library.in_category(c.id))) for c in library.categories]
     rated = [RatedTip(tip, Rating(tip.id, helpful=2, not_helpful=5))]
+    many_rated = [RatedTip(listed, Rating(listed.id, helpful=1, not_helpful=9)) for listed in library.tips[:10]]
     subscribed = Subscription("19:example@thread.tacv2", 8, 30, "ja", "aad-user")
     return [
         built
@@ -108,6 +109,7 @@ def examples() -> list[Card]:
             thanks_card(tip, category, lang, helpful=False),
             categories_card(counted, lang),
             ratings_card(rated, lang),
+            ratings_card(many_rated, lang),
             ratings_card([], lang),
             subscription_card(subscribed, lang),
             subscription_card(None, lang),
