@@ -27,7 +27,7 @@ from bot.sender import Sender
 from bot.settings import Settings
 from bot.store.activities import ProcessedActivities
 from bot.store.batching import GroupCommit
-from bot.wire import activity_from_json, to_json
+from bot.wire import activity_from_json, activity_to_json
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class TeamsAdapter(CloudAdapter):
 
     async def _post(self, activity: Activity) -> ResourceResponse:
         """An in-turn message: a threaded reply to the user's activity, as botbuilder sends it, or a new post."""
-        body = to_json(activity)
+        body = activity_to_json(activity)
         conversation_id = activity.conversation.id
         if activity.reply_to_id:
             result = await self._sender.reply(activity.service_url, conversation_id, activity.reply_to_id, body)

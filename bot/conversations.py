@@ -13,6 +13,7 @@ from botbuilder.schema import Activity
 
 from bot.store.batching import GroupCommit
 from bot.store.conversations import ConversationRecord, ConversationStore
+from bot.turn import Place
 from bot.wire import to_json
 
 
@@ -29,10 +30,31 @@ def tenant_of(activity: Activity) -> str:
     return str(conversation_tenant or "").lower()
 
 
+def _team_and_channel(activity: Activity) -> tuple[str | None, str | None]:
+    data = _channel_data(activity)
+    team, channel = data.get("team"), data.get("channel")
+    return (
+        team.get("id") if isinstance(team, dict) else None,
+        channel.get("id") if isinstance(channel, dict) else None,
+    )
+
+
+def place_of(activity: Activity) -> Place:
+    """Where an activity happened, without serializing anything (this runs on every turn)."""
+    team_id, channel_id = _team_and_channel(activity)
+    return Place(
+        conversation_id=activity.conversation.id,
+        conversation_type=activity.conversation.conversation_type or "personal",
+        tenant_id=tenant_of(activity),
+        service_url=activity.service_url or "",
+        team_id=team_id,
+        channel_id=channel_id,
+    )
+
+
 def record_from_activity(activity: Activity, locale: str) -> ConversationRecord:
     """The conversation an activity came from, as the store keeps it."""
-    data = _channel_data(activity)
-    team = data.get("team") if isinstance(data.get("team"), dict) else {}
+    team_id, _ = _team_and_channel(activity)
     conversation = activity.conversation
     conversation_type = (conversation.conversation_type if conversation else None) or "personal"
     personal = conversation_type == "personal"
@@ -47,7 +69,7 @@ def record_from_activity(activity: Activity, locale: str) -> ConversationRecord:
         channel_id=activity.channel_id or "msteams",
         bot_id=activity.recipient.id if activity.recipient else "",
         bot_name=(activity.recipient.name or "") if activity.recipient else "",
-        team_id=team.get("id"),
+        team_id=team_id,
         user_id=sender.id if personal and sender else None,
         user_aad_id=getattr(sender, "aad_object_id", None) if personal and sender else None,
         locale=locale,
@@ -71,11 +93,14 @@ class ConversationDirectory:
     def _fingerprint(record: ConversationRecord) -> tuple[str, str, str]:
         return (record.service_url, record.locale, record.bot_id)
 
-    async def observe(self, record: ConversationRecord) -> None:
-        if self._seen.get(record.conversation_id) == self._fingerprint(record):
+    async def observe(self, activity: Activity, locale: str) -> None:
+        """Keep the stored reference current; a conversation seen unchanged costs no write and no serializing."""
+        bot_id = activity.recipient.id if activity.recipient else ""
+        fingerprint = (activity.service_url or "", locale, bot_id)
+        if self._seen.get(activity.conversation.id) == fingerprint:
             return
-        await self._touches.submit(record)
-        self._seen[record.conversation_id] = self._fingerprint(record)
+        await self._touches.submit(record_from_activity(activity, locale))
+        self._seen[activity.conversation.id] = fingerprint
 
     async def install(self, record: ConversationRecord) -> bool:
         """True when this is a new install (the caller welcomes); False on Teams' repeat events."""

@@ -16,11 +16,11 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
-from bot.conversations import record_from_activity
+from bot.conversations import place_of, record_from_activity
 from bot.i18n import language_of, t
 from bot.routes import InvokeBody, Notify, Outcome, Refresh, Say
 from bot.services import Services
-from bot.turn import Actor, Place, Turn
+from bot.turn import Actor, Turn
 from cards.base import CONTENT_TYPE
 from cards.dialog import task_message
 from cards.message import notice_card
@@ -65,31 +65,21 @@ class OpenFlatBot(TeamsActivityHandler):
     # ---- turns into Turn ------------------------------------------------------------------------------------
     async def _turn(self, context: TurnContext, *, text: str = "", data: dict[str, Any] | None = None) -> Turn:
         activity = context.activity
-        record = record_from_activity(activity, locale_of(activity))
-        await self.services.conversations.observe(record)
+        locale = locale_of(activity)
+        await self.services.conversations.observe(activity, locale)
         sender = activity.from_property
         actor = Actor(
             id=sender.id if sender else "",
             aad_object_id=getattr(sender, "aad_object_id", None) if sender else None,
             name=(sender.name or "") if sender else "",
         )
-        place = Place(
-            conversation_id=record.conversation_id,
-            conversation_type=record.conversation_type,
-            tenant_id=record.tenant_id,
-            service_url=record.service_url,
-            team_id=record.team_id,
-            channel_id=(activity.channel_data or {}).get("channel", {}).get("id")
-            if isinstance(activity.channel_data, dict)
-            else None,
-        )
-        lang = await self.services.languages.language(actor.aad_object_id or actor.id, record.locale)
+        lang = await self.services.languages.language(actor.aad_object_id or actor.id, locale)
         return Turn(
             services=self.services,
             actor=actor,
-            place=place,
+            place=place_of(activity),
             lang=lang,
-            locale=record.locale,
+            locale=locale,
             text=text,
             data=data or {},
             activity_id=activity.id,

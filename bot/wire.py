@@ -23,6 +23,27 @@ def to_json(model: Model) -> dict[str, Any]:
     return _SERIALIZER._serialize(model)
 
 
+def activity_to_json(activity: Activity) -> dict[str, Any]:
+    """What `activity.serialize()` returns, without msrest walking every node of the attached cards.
+
+    Attachment contents are already plain JSON (our card builders make dicts); msrest would copy them node by
+    node, which was a fifth of the bot's CPU under load.
+    """
+    attachments = activity.attachments or []
+    contents = [attachment.content for attachment in attachments]
+    try:
+        for attachment in attachments:
+            attachment.content = None
+        body = _SERIALIZER._serialize(activity)
+    finally:
+        for attachment, content in zip(attachments, contents, strict=True):
+            attachment.content = content
+    for serialized, content in zip(body.get("attachments", []), contents, strict=True):
+        if content is not None:
+            serialized["content"] = content
+    return body
+
+
 def activity_from_json(body: dict[str, Any]) -> Activity:
     """What `Activity().deserialize(body)` returns."""
     return _DESERIALIZER("Activity", body)

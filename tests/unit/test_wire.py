@@ -17,3 +17,13 @@ def test_cached_serializers_match_msrest_exactly() -> None:
         )
     reply = Activity(type="message", attachments=[Attachment(content_type="x", content={"a": "日本語"})])
     assert to_json(reply) == reply.serialize()
+
+
+def test_activity_to_json_keeps_cards_as_they_are_and_matches_msrest() -> None:
+    from bot.wire import activity_to_json
+    from cards.help import help_card
+
+    card = help_card("ja", [("ヘルプ", "help.command.help")])
+    reply = Activity(type="message", text="x", attachments=[Attachment(content_type="a", content=card)])
+    assert activity_to_json(reply) == reply.serialize()
+    assert reply.attachments[0].content is card  # the caller's activity is left as it was
