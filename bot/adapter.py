@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections import OrderedDict
 from typing import Any
@@ -32,6 +33,8 @@ from bot.wire import activity_from_json, activity_to_json
 log = logging.getLogger(__name__)
 
 _INVOKE_CACHE_SIZE = 2048
+_AUTH_CACHE_SIZE = 4096
+AUTH_LEEWAY_SECONDS = 300  # botbuilder's clock tolerance for channel tokens
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -45,6 +48,7 @@ class TeamsAdapter(CloudAdapter):
         super().__init__(authentication)
         self._sender = sender
         self._dev_mode = dev_mode
+        self._accepted: OrderedDict[tuple[str, str, str], tuple[float, AuthenticateRequestResult]] = OrderedDict()
 
     async def authenticate(self, activity: Activity, auth_header: str | None) -> AuthenticateRequestResult:
         """botbuilder's checks; any failure is a PermissionError (→ 401)."""
@@ -55,12 +59,24 @@ class TeamsAdapter(CloudAdapter):
             return result
         if not auth_header:
             raise PermissionError("missing Authorization header")
+        # The channel reuses one token for many requests; what botbuilder decided for this exact header, channel
+        # and serviceUrl holds until the token expires (plus the same 5 min leeway botbuilder allows).
+        key = (auth_header, activity.channel_id or "", activity.service_url or "")
+        cached = self._accepted.get(key)
+        if cached is not None and time.time() < cached[0]:
+            return cached[1]
         try:
-            return await self.bot_framework_authentication.authenticate_request(activity, auth_header)
+            result = await self.bot_framework_authentication.authenticate_request(activity, auth_header)
         except PermissionError:
             raise
         except Exception as error:  # botbuilder raises bare Exceptions, jwt errors, even IndexError
             raise PermissionError(f"{type(error).__name__}: {error}") from error
+        expires = result.claims_identity.claims.get("exp") if result.claims_identity else None
+        if isinstance(expires, int | float):
+            self._accepted[key] = (float(expires) + AUTH_LEEWAY_SECONDS, result)
+            while len(self._accepted) > _AUTH_CACHE_SIZE:
+                self._accepted.popitem(last=False)
+        return result
 
     async def process_activity(  # type: ignore[override]
         self, auth: AuthenticateRequestResult, activity: Activity, logic: Any

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bot.application import MESSAGES
 from tests.support.bot import RunningBot
 
 BAD_TOKENS: dict[str, dict[str, Any]] = {
@@ -50,3 +51,40 @@ async def test_outbound_token_is_fetched_once_and_reused(bot: RunningBot) -> Non
     for _ in range(5):
         assert (await bot.post(b.message("help")))[0] == 200
     assert bot.channel.token_requests == 1
+
+
+async def test_an_accepted_token_is_not_revalidated_but_still_bound_to_its_service_url(bot: RunningBot) -> None:
+    from unittest.mock import patch
+
+    b = bot.channel.builder
+    token = bot.channel.sign_channel_token()
+    adapter = bot.runner.app[MESSAGES]._adapter
+    original = adapter.bot_framework_authentication.authenticate_request
+    with patch.object(adapter.bot_framework_authentication, "authenticate_request", side_effect=original) as spy:
+        for _ in range(3):
+            assert (await bot.post(b.message("help"), token=token))[0] == 200
+        assert spy.call_count == 1
+        elsewhere = b.message("help")
+        elsewhere["serviceUrl"] = "https://smba.trafficmanager.net/elsewhere/"
+        assert (await bot.post(elsewhere, token=token))[0] == 401  # serviceurl claim still checked
+        assert spy.call_count == 2
+
+
+async def test_a_cached_token_is_refused_once_it_expires(bot: RunningBot) -> None:
+    """The cache never outlives the token: past exp + 5 min leeway it is checked again, and refused."""
+    import datetime as dt
+    import time
+    from unittest.mock import patch
+
+    later = 60 + 301
+    b = bot.channel.builder
+    token = bot.channel.sign_channel_token(expires_in=60)
+    assert (await bot.post(b.message("help"), token=token))[0] == 200
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
+            return dt.datetime.fromtimestamp(time.time() + later, tz)
+
+    with patch("bot.adapter.time.time", return_value=time.time() + later), patch("jwt.api_jwt.datetime", Later):
+        assert (await bot.post(b.message("help"), token=token))[0] == 401
