@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from bot.adapter import MessagesEndpoint, TeamsAdapter
+from bot.card_updates import CardRefresher
 from bot.connector import BotConnector
 from bot.conversations import ConversationDirectory
 from bot.credentials import TokenProvider
@@ -49,6 +50,7 @@ def build_services(settings: Settings, store: Store) -> Services:
         conversations=ConversationDirectory(store.conversations),
         languages=LanguagePreferences(store.preferences),
         sender=sender,
+        card_refresher=CardRefresher(sender),
         scheduler=Scheduler.from_settings(settings) if settings.run_scheduler else None,
         fallback=unknown_text,
     )
@@ -93,6 +95,7 @@ def create_app(settings: Settings) -> web.Application:
         )
         yield
         warming.cancel()
+        await services.card_refresher.flush()  # the final state of every shared card is written before we go
         if services.scheduler is not None:
             await services.scheduler.shutdown()
         set_runtime(None)

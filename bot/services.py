@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.card_updates import CardRefresher
 from bot.conversations import ConversationDirectory
 from bot.languages import LanguagePreferences
 from bot.routes import Outcome, RouteTable
@@ -26,5 +27,6 @@ class Services:
     conversations: ConversationDirectory
     languages: LanguagePreferences
     sender: Sender
+    card_refresher: CardRefresher
     scheduler: Scheduler | None
     fallback: Callable[[Turn], Awaitable[Outcome | list[Outcome] | None]]
