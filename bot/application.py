@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -90,6 +91,10 @@ def create_app(settings: Settings) -> web.Application:
             services.scheduler.add_cron(PURGE_JOB_ID, f"{__name__}:purge_processed_activities", hour=3, minute=17)
             services.scheduler.start()
         warming = asyncio.create_task(_warm_identity(settings, services.sender))
+        # Everything loaded so far (botbuilder, msrest, SQLAlchemy, catalogs) lives as long as the process:
+        # move it out of the collector's sight so full collections under load don't stall every turn.
+        gc.collect()
+        gc.freeze()
         log.info(
             "Open & Flat Bot ready on %s:%s (database %s)", settings.host, settings.port, store.engine.url.drivername
         )
