@@ -12,7 +12,7 @@ import uuid
 from http import HTTPStatus
 from typing import Any
 
-from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core import BotAdapter, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
@@ -61,6 +61,16 @@ def locale_of(activity: Activity) -> str:
 class OpenFlatBot(TeamsActivityHandler):
     def __init__(self, services: Services) -> None:
         self.services = services
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Invokes hand their answer straight to the adapter (what botbuilder's `send_activity` of an
+        invokeResponse activity ends in), skipping a trip through the outgoing-activity pipeline."""
+        if turn_context.activity.type != ActivityTypes.invoke:
+            await super().on_turn(turn_context)
+            return
+        response = await self.on_invoke_activity(turn_context)
+        answer = Activity(type=ActivityTypes.invoke_response, value=response)
+        turn_context.turn_state.setdefault(BotAdapter._INVOKE_RESPONSE_KEY, answer)
 
     # ---- turns into Turn ------------------------------------------------------------------------------------
     async def _turn(self, context: TurnContext, *, text: str = "", data: dict[str, Any] | None = None) -> Turn:
