@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.routes import RouteTable
-from dialogs import general, nudges, tips
+from dialogs import general, nudges, polls, tips
 
-FEATURES = (general, tips, nudges)
+FEATURES = (general, tips, nudges, polls)
 
 
 def build_routes() -> RouteTable:

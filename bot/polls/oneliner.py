@@ -1,0 +1,14 @@
+"""The one-line form: `poll 今日のランチ? / 和食 / 洋食 / 中華` (also with full-width ／)."""
+
+from __future__ import annotations
+
+import re
+
+_SEPARATOR = re.compile(r"[/／]")
+
+
+def split_oneliner(text: str) -> tuple[str, list[str]]:
+    """The question and the options, trimmed; empty parts dropped (the checks live in `bot.polls.validate`)."""
+    parts = [part.strip() for part in _SEPARATOR.split(text)]
+    question, *options = parts or [""]
+    return question, [option for option in options if option]

@@ -1,0 +1,42 @@
+"""The rules a poll must meet before anything is stored, as catalog keys per form field (the dialog and the
+one-line form translate them into the user's language)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.polls.model import MAX_OPTIONS, MIN_OPTIONS, OPTION_MAX, QUESTION_MAX
+
+Errors = dict[str, tuple[str, dict[str, object]]]
+
+
+def check(
+    question: str,
+    options: Sequence[str],
+    *,
+    now: datetime,
+    multi: bool = False,
+    max_choices: int | None = None,
+    deadline: datetime | None = None,
+) -> Errors:
+    """Every problem, by field: `question`, `options`, `max_choices`, `deadline`. Empty means valid."""
+    errors: Errors = {}
+    if not question:
+        errors["question"] = ("polls.error.question_empty", {})
+    elif len(question) > QUESTION_MAX:
+        errors["question"] = ("polls.error.question_long", {"max": QUESTION_MAX, "length": len(question)})
+    longest = max(options, key=len, default="")
+    if len(options) < MIN_OPTIONS:
+        errors["options"] = ("polls.error.too_few", {"min": MIN_OPTIONS, "count": len(options)})
+    elif len(options) > MAX_OPTIONS:
+        errors["options"] = ("polls.error.too_many", {"max": MAX_OPTIONS, "count": len(options)})
+    elif len(longest) > OPTION_MAX:
+        errors["options"] = ("polls.error.option_long", {"max": OPTION_MAX, "length": len(longest)})
+    elif len(set(options)) != len(options):
+        errors["options"] = ("polls.error.duplicate", {})
+    if multi and max_choices is not None and not 1 <= max_choices <= max(len(options), 1):
+        errors["max_choices"] = ("polls.error.max_choices", {"count": len(options)})
+    if deadline is not None and deadline <= now:
+        errors["deadline"] = ("polls.error.past", {})
+    return errors

@@ -1,0 +1,476 @@
+"""Poll cards: the shared card (totals as a Teams chart with a text fallback), a voter's own view of it, the
+creator's tools, the dialog form and its preview, and the entry card of the 「投票」 command."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.i18n import t
+from bot.polls.model import MAX_OPTIONS, OPTION_MAX, PRIVACY_THRESHOLD, QUESTION_MAX, Poll, Status, Tally, Visibility
+from bot.polls.tally import bar, below_threshold, percent, results_visible
+from cards.base import Card, card, execute, heading, paragraph
+
+DIALOG = "createPoll"  # the dialog, and the message extension's command id (manifest)
+VOTE, VIEW, MANAGE, DETAILS = "poll.vote", "poll.view", "poll.manage", "poll.details"
+CLOSE, REOPEN, NON_VOTERS = "poll.close", "poll.reopen", "poll.non_voters"
+REMIND_THREAD, REMIND_PERSONAL, EXPORT, REPEAT = (
+    "poll.remind_thread",
+    "poll.remind_personal",
+    "poll.export",
+    "poll.repeat",
+)
+FIELDS = ("question", "options", "multi", "max_choices", "anonymous", "visibility", "date", "time", "remind")
+NEW_FORM: Mapping[str, str] = {"multi": "false", "anonymous": "false", "visibility": Visibility.LIVE.value}
+TOKYO = ZoneInfo("Asia/Tokyo")
+NAMES_SHOWN = 30  # names listed on a card before "and n more"
+
+
+def dialog_button(title: str, **data: Any) -> dict[str, Any]:
+    """Action.Submit that opens the poll dialog (task/fetch)."""
+    return {
+        "type": "Action.Submit",
+        "title": title,
+        "data": {"msteams": {"type": "task/fetch"}, "dialog": DIALOG, **data},
+    }
+
+
+def vote_action(title: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Action.Execute for a vote; its Action.Submit fallback says so, because an older client would show a
+    refreshed card to everyone in the chat, not only to the voter (the handler then answers without one)."""
+    action = execute(title, VOTE, data)
+    action["fallback"]["data"]["via"] = "submit"
+    return action
+
+
+def deadline_text(moment: datetime, lang: str, tz: ZoneInfo = TOKYO) -> str:
+    local = moment.astimezone(tz)
+    weekday = t(f"polls.weekday.{local.weekday()}", lang)
+    return t("polls.format.deadline", lang, month=local.month, day=local.day, weekday=weekday, time=f"{local:%H:%M}")
+
+
+def _meta(poll: Poll, lang: str) -> str:
+    parts = [
+        t("polls.meta.multi", lang, max=poll.limit) if poll.multi else t("polls.meta.single", lang),
+        t("polls.meta.anonymous" if poll.anonymous else "polls.meta.named", lang),
+        t(f"polls.visibility.{poll.visibility}", lang),
+    ]
+    if poll.deadline is not None:
+        parts.append(t("polls.meta.deadline", lang, deadline=deadline_text(poll.deadline, lang)))
+    return " · ".join(parts)
+
+
+def _chart(poll: Poll, tally: Tally, lang: str) -> dict[str, Any]:
+    """Chart.HorizontalBar for Teams; clients without charts draw the same totals with ▇ characters."""
+    rows = [
+        paragraph(f"{option}  {bar(count, tally.ballots)} {count} ({percent(count, tally.ballots)}%)")
+        for option, count in zip(poll.options, tally.counts, strict=True)
+    ]
+    return {
+        "type": "Chart.HorizontalBar",
+        "title": t("polls.results.title", lang),
+        "displayMode": "AbsoluteWithAxis",
+        "data": [{"x": option, "y": count} for option, count in zip(poll.options, tally.counts, strict=True)],
+        "fallback": {"type": "Container", "items": rows},
+    }
+
+
+def results(
+    poll: Poll, tally: Tally, lang: str, *, creator: bool = False, threshold: int = PRIVACY_THRESHOLD
+) -> list[dict[str, Any]]:
+    """The totals this viewer may see: the chart, or why there is none."""
+    if below_threshold(poll, tally, threshold):
+        return [paragraph(t("polls.results.threshold", lang, threshold=threshold), subtle=True)]
+    count = paragraph(t("polls.results.ballots", lang, count=tally.ballots), subtle=True)
+    if not results_visible(poll, creator=creator):
+        return [count, paragraph(t(f"polls.results.hidden.{poll.visibility}", lang), subtle=True)]
+    return [_chart(poll, tally, lang), count]
+
+
+def _vote_controls(poll: Poll, lang: str, mine: Sequence[int]) -> list[dict[str, Any]]:
+    ids = {"poll_id": poll.poll_id}
+    if not poll.multi:
+        return [
+            {"type": "ActionSet", "actions": [vote_action(("✓ " if i in mine else "") + option, {**ids, "choice": i})]}
+            for i, option in enumerate(poll.options)
+        ]
+    choices = {
+        "type": "Input.ChoiceSet",
+        "id": "choices",
+        "isMultiSelect": True,
+        "style": "expanded",
+        "label": t("polls.card.choose", lang, max=poll.limit),
+        "value": ",".join(str(i) for i in mine),
+        "choices": [{"title": option, "value": str(i)} for i, option in enumerate(poll.options)],
+    }
+    title = t("polls.button.change" if mine else "polls.button.vote", lang)
+    return [choices, {"type": "ActionSet", "actions": [vote_action(title, ids)]}]
+
+
+def _body(poll: Poll, tally: Tally, lang: str, threshold: int) -> list[dict[str, Any]]:
+    body = [heading(poll.question), paragraph(_meta(poll, lang), subtle=True)]
+    if not poll.is_open:
+        body.append({"type": "TextBlock", "text": t("polls.card.closed", lang), "weight": "Bolder", "wrap": True})
+    return body + results(poll, tally, lang, threshold=threshold)
+
+
+def poll_card(
+    poll: Poll,
+    tally: Tally,
+    lang: str | None = None,
+    mine: Sequence[int] | None = None,
+    *,
+    threshold: int = PRIVACY_THRESHOLD,
+) -> Card:
+    """The card in the conversation; with `mine` (a voter's own choices) the view only that voter gets."""
+    lang = lang or poll.lang
+    body = _body(poll, tally, lang, threshold)
+    if mine:
+        chosen = t("polls.card.separator", lang).join(poll.options[i] for i in mine)
+        body.append(
+            {"type": "TextBlock", "text": t("polls.card.mine", lang, choices=chosen), "color": "Good", "wrap": True}
+        )
+        if poll.is_open:
+            body.append(paragraph(t("polls.card.change_hint", lang), subtle=True))
+    if poll.is_open:
+        body += _vote_controls(poll, lang, mine or ())
+    ids = {"poll_id": poll.poll_id}
+    actions = [] if poll.anonymous else [execute(t("polls.button.details", lang), DETAILS, ids)]
+    actions.append(execute(t("polls.button.manage", lang), MANAGE, ids))
+    return card(body, actions, lang)
+
+
+def _names(names: Sequence[str], lang: str) -> str:
+    shown = t("polls.card.separator", lang).join(names[:NAMES_SHOWN]) or t("polls.card.nobody", lang)
+    more = len(names) - NAMES_SHOWN
+    return shown + (t("polls.card.more", lang, count=more) if more > 0 else "")
+
+
+def _repeat_form(poll: Poll, lang: str) -> list[dict[str, Any]]:
+    current = poll.recurrence or {}
+    kinds = [("none", "polls.repeat.none"), ("weekly", "polls.repeat.weekly"), ("monthly", "polls.repeat.monthly")]
+    return [
+        {
+            "type": "TextBlock",
+            "text": t("polls.repeat.title", lang),
+            "weight": "Bolder",
+            "wrap": True,
+            "separator": True,
+        },
+        {
+            "type": "Input.ChoiceSet",
+            "id": "repeat_kind",
+            "label": t("polls.repeat.kind", lang),
+            "value": str(current.get("kind", "none")),
+            "choices": [{"title": t(key, lang), "value": value} for value, key in kinds],
+        },
+        {
+            "type": "Input.ChoiceSet",
+            "id": "repeat_weekday",
+            "label": t("polls.repeat.weekday", lang),
+            "value": str(current.get("weekday", 0)),
+            "choices": [{"title": t(f"polls.weekday.{d}", lang), "value": str(d)} for d in range(7)],
+        },
+        {
+            "type": "Input.Number",
+            "id": "repeat_day",
+            "label": t("polls.repeat.day", lang),
+            "min": 1,
+            "max": 28,
+            "value": int(current.get("day", 1)),
+        },
+        {
+            "type": "Input.Time",
+            "id": "repeat_at",
+            "label": t("polls.repeat.at", lang),
+            "value": str(current.get("at", "09:00")),
+        },
+        {"type": "ActionSet", "actions": [execute(t("polls.button.repeat", lang), REPEAT, {"poll_id": poll.poll_id})]},
+    ]
+
+
+def creator_card(
+    poll: Poll,
+    tally: Tally,
+    lang: str,
+    *,
+    details: Sequence[tuple[str, str, int]] | None = None,
+    non_voters: Sequence[str] | None = None,
+    export_url: str | None = None,
+    threshold: int = PRIVACY_THRESHOLD,
+) -> Card:
+    """What only the creator sees: results whatever the visibility, who chose what (named polls), who has not
+    voted yet with ways to remind them, the export link, repeating, closing and reopening."""
+    ids = {"poll_id": poll.poll_id}
+    body = [
+        paragraph(t("polls.manage.title", lang), subtle=True),
+        heading(poll.question),
+        paragraph(_meta(poll, lang), subtle=True),
+    ]
+    if not poll.is_open:
+        body.append({"type": "TextBlock", "text": t("polls.card.closed", lang), "weight": "Bolder", "wrap": True})
+    body += results(poll, tally, lang, creator=True, threshold=threshold)
+    if details is not None:
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": t("polls.details.title", lang),
+                "weight": "Bolder",
+                "wrap": True,
+                "separator": True,
+            }
+        )
+        for i, option in enumerate(poll.options):
+            names = [name for _, name, choice in details if choice == i]
+            body.append({"type": "FactSet", "facts": [{"title": option, "value": _names(names, lang)}]})
+    if non_voters is not None:
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": t("polls.non_voters.title", lang, count=len(non_voters)),
+                "weight": "Bolder",
+                "wrap": True,
+                "separator": True,
+            }
+        )
+        body.append(paragraph(_names(non_voters, lang)))
+        if non_voters and poll.is_open:
+            reminders = [
+                execute(t("polls.button.remind_thread", lang), REMIND_THREAD, ids),
+                execute(t("polls.button.remind_personal", lang), REMIND_PERSONAL, ids),
+            ]
+            body.append({"type": "ActionSet", "actions": reminders})
+    if export_url is not None:
+        body.append(paragraph(t("polls.export.ready", lang), subtle=True))
+        body.append(
+            {
+                "type": "ActionSet",
+                "actions": [{"type": "Action.OpenUrl", "title": t("polls.button.download", lang), "url": export_url}],
+            }
+        )
+    body += _repeat_form(poll, lang)
+    actions = [
+        execute(t("polls.button.close", lang), CLOSE, ids)
+        if poll.is_open
+        else execute(t("polls.button.reopen", lang), REOPEN, ids)
+    ]
+    if not poll.anonymous:
+        actions.append(execute(t("polls.button.details", lang), DETAILS, ids))
+        if poll.conversation_type != "personal":
+            actions.append(execute(t("polls.button.non_voters", lang), NON_VOTERS, ids))
+    actions += [execute(t("polls.button.export", lang), EXPORT, ids), execute(t("polls.button.back", lang), VIEW, ids)]
+    return card(body, actions, lang)
+
+
+def entry_card(lang: str) -> Card:
+    body = [heading(t("polls.entry.title", lang)), paragraph(t("polls.entry.body", lang))]
+    return card(body, [dialog_button(t("polls.button.new", lang))], lang)
+
+
+def _error(message: str | None) -> list[dict[str, Any]]:
+    return [{"type": "TextBlock", "text": message, "color": "Attention", "wrap": True}] if message else []
+
+
+def form_card(lang: str, values: Mapping[str, str] = NEW_FORM, errors: Mapping[str, str] | None = None) -> Card:
+    """The dialog's form, filled with `values` (as the inputs send them), each error under its field."""
+    errors = errors or {}
+    max_choices = values.get("max_choices", "")
+
+    def choice(key: str, value: str) -> dict[str, str]:
+        return {"title": t(key, lang), "value": value}
+
+    fields: list[tuple[dict[str, Any], str]] = [
+        (
+            {
+                "type": "Input.Text",
+                "id": "question",
+                "label": t("polls.form.question", lang),
+                "placeholder": t("polls.form.question_placeholder", lang),
+                "maxLength": QUESTION_MAX * 2,  # longer input reaches the check, which says what to fix
+                "value": values.get("question", ""),
+            },
+            "question",
+        ),
+        (
+            {
+                "type": "Input.Text",
+                "id": "options",
+                "label": t("polls.form.options", lang, max=MAX_OPTIONS),
+                "placeholder": t("polls.form.options_placeholder", lang),
+                "isMultiline": True,
+                "maxLength": (OPTION_MAX + 1) * MAX_OPTIONS * 8,
+                "value": values.get("options", ""),
+            },
+            "options",
+        ),
+        (
+            {
+                "type": "Input.Toggle",
+                "id": "multi",
+                "title": t("polls.form.multi", lang),
+                "valueOn": "true",
+                "valueOff": "false",
+                "value": values.get("multi", "false"),
+            },
+            "multi",
+        ),
+        (
+            {
+                "type": "Input.Number",
+                "id": "max_choices",
+                "label": t("polls.form.max_choices", lang),
+                "min": 1,
+                "max": MAX_OPTIONS,
+                **({"value": int(max_choices)} if str(max_choices).isdigit() else {}),
+            },
+            "max_choices",
+        ),
+        (
+            {
+                "type": "Input.Toggle",
+                "id": "anonymous",
+                "title": t("polls.form.anonymous", lang),
+                "valueOn": "true",
+                "valueOff": "false",
+                "value": values.get("anonymous", "false"),
+            },
+            "anonymous",
+        ),
+        (
+            {
+                "type": "Input.ChoiceSet",
+                "id": "visibility",
+                "label": t("polls.form.visibility", lang),
+                "style": "expanded",
+                "value": values.get("visibility", Visibility.LIVE.value),
+                "choices": [choice(f"polls.visibility.{v.value}", v.value) for v in Visibility],
+            },
+            "visibility",
+        ),
+        (
+            {"type": "Input.Date", "id": "date", "label": t("polls.form.date", lang), "value": values.get("date", "")},
+            "deadline",
+        ),
+        (
+            {"type": "Input.Time", "id": "time", "label": t("polls.form.time", lang), "value": values.get("time", "")},
+            "time",
+        ),
+        (
+            {
+                "type": "Input.ChoiceSet",
+                "id": "remind",
+                "label": t("polls.form.remind", lang),
+                "value": values.get("remind", "none"),
+                "choices": [
+                    choice("polls.remind.none", "none"),
+                    choice("polls.remind.60", "60"),
+                    choice("polls.remind.1440", "1440"),
+                ],
+            },
+            "remind",
+        ),
+    ]
+    body: list[dict[str, Any]] = []
+    for element, name in fields:
+        body += [element, *_error(errors.get(name))]
+    body.append(paragraph(t("polls.form.deadline_hint", lang), subtle=True))
+    preview = {
+        "type": "Action.Submit",
+        "title": t("polls.button.preview", lang),
+        "style": "positive",
+        "data": {"dialog": DIALOG, "step": "preview"},
+    }
+    return card(body, [preview], lang)
+
+
+def preview_card(poll: Poll, tally: Tally, values: Mapping[str, str]) -> Card:
+    """The poll as it will be posted (without its buttons), with Post and Edit; the form travels in the data."""
+    lang = poll.lang
+    frame = {"type": "Container", "style": "emphasis", "items": _body(poll, tally, lang, PRIVACY_THRESHOLD)}
+    frame["items"] += [paragraph(f"• {option}") for option in poll.options]
+    kept = {name: values[name] for name in FIELDS if name in values}
+    actions = [
+        {
+            "type": "Action.Submit",
+            "title": t("polls.button.post", lang),
+            "style": "positive",
+            "data": {**kept, "dialog": DIALOG, "step": "post"},
+        },
+        {
+            "type": "Action.Submit",
+            "title": t("polls.button.edit", lang),
+            "data": {**kept, "dialog": DIALOG, "step": "edit"},
+        },
+    ]
+    return card([paragraph(t("polls.preview.title", lang), subtle=True), frame], actions, lang)
+
+
+def reminder_card(poll: Poll, tally: Tally, lang: str) -> Card:
+    """The 1:1 reminder: the question, the deadline, and the same vote buttons (votes count in the original)."""
+    card_ = poll_card(poll, tally, lang)
+    card_["body"].insert(0, paragraph(t("polls.reminder.personal", lang), subtle=True))
+    return card_
+
+
+def examples() -> list[Card]:
+    """Every builder in both languages: single/multi, named/anonymous, open/closed, hidden results, the privacy
+    threshold, long Japanese options, form errors, the creator's tools with details and non-voters."""
+    sample = Poll(
+        poll_id="0" * 32,
+        tenant_id="tenant",
+        conversation_id="19:general@thread.tacv2",
+        conversation_type="channel",
+        service_url="https://smba.trafficmanager.net/jp/",
+        creator_aad_id="creator",
+        lang="ja",
+        question="今日のランチはどこにしますか?",
+        options=["和食", "洋食", "中華"],
+        multi=False,
+        max_choices=None,
+        anonymous=False,
+        visibility=Visibility.LIVE.value,
+        deadline=datetime(2026, 12, 4, 8, 0, tzinfo=UTC),
+        remind_before=60,
+        status=Status.OPEN.value,
+        activity_id="1",
+        card_dirty=False,
+        recurrence={"kind": "weekly", "weekday": 0, "at": "09:00"},
+    )
+    tally = Tally((3, 1, 0), 4)
+    ten = replace(sample, options=[f"選択肢{i}: " + "長い説明文" * 18 for i in range(10)], multi=True, max_choices=3)
+    ten_tally = Tally(tuple(range(10)), 20)
+    anonymous = replace(sample, anonymous=True, visibility=Visibility.AFTER_CLOSE.value)
+    closed = replace(anonymous, status=Status.CLOSED.value)
+    creator_only = replace(sample, visibility=Visibility.CREATOR.value, deadline=None)
+    details = [("a", "佐藤 花子", 0), ("b", "鈴木 一郎", 0), ("c", "Jane O'Neil", 1)]
+    errors = ("question", "options", "max_choices", "deadline")
+    cards: list[Card] = []
+    for lang in ("ja", "en"):
+        local = replace(sample, lang=lang)
+        cards += [
+            entry_card(lang),
+            form_card(lang),
+            form_card(lang, {"question": "", "options": "A"}, {key: t("polls.error.past", lang) for key in errors}),
+            preview_card(local, Tally((0, 0, 0), 0), {"question": local.question, "options": "和食\n洋食\n中華"}),
+            poll_card(local, tally),
+            poll_card(local, tally, lang, mine=(0,)),
+            poll_card(replace(ten, lang=lang), ten_tally, lang, mine=(1, 2, 3)),
+            poll_card(replace(anonymous, lang=lang), tally),
+            poll_card(replace(anonymous, lang=lang), Tally((30, 20, 10), 60)),
+            poll_card(replace(closed, lang=lang), Tally((30, 20, 10), 60)),
+            poll_card(replace(creator_only, lang=lang), tally),
+            creator_card(
+                local,
+                tally,
+                lang,
+                details=details,
+                non_voters=["田中 次郎"] * 40,
+                export_url="https://bot.example/x.csv",
+            ),
+            creator_card(replace(closed, lang=lang), tally, lang),
+            reminder_card(local, tally, lang),
+        ]
+    return cards

@@ -1,0 +1,344 @@
+"""Polls in the conversation: the 「投票」/poll command (entry card or one-line form), the create dialog (also
+the compose box's `createPoll` message extension), votes, and the creator's tools.
+
+The dialog checks every field and re-shows the form with what to fix under each field; a valid form shows a
+preview first, and only "Post" stores the poll and has the bot post it. Buttons name a poll by id: an unknown
+id, a closed poll, an option that does not exist or a non-creator using the creator's tools gets a notice and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from bot.i18n import t
+from bot.polls.export import export_path
+from bot.polls.jobs import (
+    non_voters,
+    poll_service,
+    post_poll,
+    remind_in_thread,
+    remind_personally,
+    request_card_update,
+)
+from bot.polls.model import REMIND_BEFORE_MINUTES, Draft, Origin, Poll, Tally, Visibility
+from bot.polls.oneliner import split_oneliner
+from bot.polls.service import PollService
+from bot.polls.validate import check
+from bot.routes import InvokeBody, Notify, Outcome, Refresh, RouteTable, Say
+from bot.turn import Turn
+from cards import polls as cards
+from cards.dialog import task_form, task_message
+
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?")
+_WHOLE = re.compile(r"\d{1,2}")
+
+
+def register(routes: RouteTable) -> None:
+    routes.command("投票", "poll", description_key="polls.command.poll")(start)
+    routes.dialog(cards.DIALOG, fetch=open_form, submit=submit_form)
+    routes.verb(cards.VOTE)(vote)
+    routes.verb(cards.VIEW)(view)
+    routes.verb(cards.MANAGE)(manage)
+    routes.verb(cards.DETAILS)(details)
+    routes.verb(cards.CLOSE)(close)
+    routes.verb(cards.REOPEN)(reopen)
+    routes.verb(cards.NON_VOTERS)(show_non_voters)
+    routes.verb(cards.REMIND_THREAD)(remind_thread)
+    routes.verb(cards.REMIND_PERSONAL)(remind_personal)
+    routes.verb(cards.EXPORT)(export)
+    routes.verb(cards.REPEAT)(repeat)
+
+
+def _user(turn: Turn) -> str:
+    return turn.actor.aad_object_id or turn.actor.id
+
+
+def _origin(turn: Turn) -> Origin:
+    return Origin(
+        user_key=_user(turn),
+        tenant_id=turn.place.tenant_id,
+        conversation_id=turn.place.conversation_id,
+        conversation_type=turn.place.conversation_type,
+        service_url=turn.place.service_url,
+        lang=turn.lang,
+    )
+
+
+# ---- form data ------------------------------------------------------------------------------------------------
+def _time(value: Any) -> time | None:
+    match = _TIME.fullmatch(str(value or "").strip())
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        return None
+    return time(int(match[1]), int(match[2]))
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft | None, dict[str, str]]:
+    """A checked poll, or the message for each field to fix. `now` is aware, in the bot's time zone."""
+    question = str(data.get("question") or "").strip()
+    options = [line.strip() for line in str(data.get("options") or "").splitlines() if line.strip()]
+    multi = str(data.get("multi")).lower() == "true"
+    errors: dict[str, str] = {}
+    raw_max = str(data.get("max_choices") or "").strip()
+    max_choices = int(raw_max) if raw_max.isdigit() else None
+    if raw_max and max_choices is None:
+        errors["max_choices"] = t("polls.error.max_choices", lang, count=len(options))
+    day, at = _date(data.get("date")), _time(data.get("time"))
+    deadline = None
+    if str(data.get("date") or "").strip() and day is None:
+        errors["deadline"] = t("polls.error.date", lang)
+    if (str(data.get("time") or "").strip() and at is None) or (at is not None and day is None):
+        errors.setdefault("deadline", t("polls.error.date", lang))
+    if day is not None:
+        deadline = datetime.combine(day, at or time(17, 0), tzinfo=now.tzinfo)
+    for field, (key, params) in check(
+        question, options, now=now, multi=multi, max_choices=max_choices, deadline=deadline
+    ).items():
+        errors.setdefault(field, t(key, lang, **params))
+    if errors:
+        return None, errors
+    remind = str(data.get("remind") or "")
+    visibility = next((v for v in Visibility if v.value == data.get("visibility")), Visibility.LIVE)
+    return Draft(
+        question=question,
+        options=tuple(options),
+        multi=multi,
+        max_choices=max_choices if multi else None,
+        anonymous=str(data.get("anonymous")).lower() == "true",
+        visibility=visibility,
+        deadline=deadline,
+        remind_before=int(remind) if remind.isdigit() and int(remind) in REMIND_BEFORE_MINUTES else None,
+    ), {}
+
+
+def _form(turn: Turn, values: Mapping[str, str], errors: Mapping[str, str] | None = None) -> InvokeBody:
+    card = cards.form_card(turn.lang, values, errors)
+    return InvokeBody(task_form(card, t("polls.dialog.create", turn.lang), height="large"))
+
+
+# ---- creating ---------------------------------------------------------------------------------------------------
+async def start(turn: Turn) -> Outcome | None:
+    """「投票」 alone: the entry card; 「投票 質問 / 選択肢1 / 選択肢2」: post that poll right away."""
+    if not turn.text:
+        return Say(card=cards.entry_card(turn.lang))
+    service = await poll_service(turn.services)
+    question, options = split_oneliner(turn.text)
+    problems = check(question, options, now=datetime.now(UTC))
+    if problems:
+        lines = [t(key, turn.lang, **params) for key, params in problems.values()]
+        return Notify("\n\n".join([*lines, t("polls.oneliner.usage", turn.lang)]))
+    origin = _origin(turn)
+    posted = await post_poll(
+        turn.services, service, origin, await service.create(origin, Draft(question, tuple(options)))
+    )
+    return None if posted else Notify(t("polls.post_failed", turn.lang))
+
+
+async def open_form(turn: Turn) -> Outcome:
+    return _form(turn, cards.NEW_FORM)
+
+
+async def submit_form(turn: Turn) -> Outcome:
+    values = {name: str(turn.data[name]) for name in cards.FIELDS if turn.data.get(name) is not None}
+    if turn.data.get("step") == "edit":
+        return _form(turn, values)
+    service = await poll_service(turn.services)
+    draft, errors = parse_form(turn.data, turn.lang, datetime.now(service.tz))
+    if draft is None:
+        return _form(turn, values, errors)
+    origin = _origin(turn)
+    if turn.data.get("step") != "post":
+        sketch = service.sketch(origin, draft)
+        preview = cards.preview_card(sketch, Tally((0,) * len(sketch.options), 0), values)
+        return InvokeBody(task_form(preview, t("polls.dialog.preview", turn.lang), height="large"))
+    posted = await post_poll(turn.services, service, origin, await service.create(origin, draft))
+    return InvokeBody(task_message(t("polls.posted" if posted else "polls.post_failed", turn.lang)))
+
+
+# ---- voting -----------------------------------------------------------------------------------------------------
+def _choices(data: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """The options a click names: `choice` (a single-select button) or `choices` ("0,2", a multi-select form)."""
+    raw = [data["choice"]] if "choice" in data else str(data.get("choices") or "").split(",")
+    texts = [str(item).strip() for item in raw if str(item).strip()]
+    if not texts or not all(_WHOLE.fullmatch(text) for text in texts):
+        return None
+    return tuple(sorted({int(text) for text in texts}))
+
+
+async def vote(turn: Turn) -> Outcome | None:
+    service = await poll_service(turn.services)
+    poll = await service.find(turn.data.get("poll_id"))
+    if poll is None:
+        return Notify(t("polls.vote.unknown", turn.lang))
+    choices = _choices(turn.data)
+    if choices is None:
+        return Notify(t("polls.vote.invalid", turn.lang))
+    result = await service.vote(poll, _user(turn), turn.actor.name, choices, datetime.now(UTC))
+    if result.problem is not None or result.poll is None or result.tally is None:
+        return Notify(t(f"polls.vote.{result.problem}", turn.lang))
+    request_card_update(turn.services, service, result.poll)
+    if turn.data.get("via") == "submit":
+        return None  # an older client: a refreshed card would replace the shared one for everybody
+    return Refresh(cards.poll_card(result.poll, result.tally, turn.lang, mine=result.choices))
+
+
+async def view(turn: Turn) -> Outcome:
+    """Back to the poll as this person sees it (their own choices marked)."""
+    service = await poll_service(turn.services)
+    poll = await service.find(turn.data.get("poll_id"))
+    if poll is None:
+        return Notify(t("polls.vote.unknown", turn.lang))
+    mine = await service.ballot_of(poll, _user(turn))
+    return Refresh(cards.poll_card(poll, await service.store.tally(poll), turn.lang, mine=mine))
+
+
+# ---- the creator's tools ----------------------------------------------------------------------------------------
+async def _creators(turn: Turn) -> tuple[PollService, Poll] | Notify:
+    service = await poll_service(turn.services)
+    poll = await service.find(turn.data.get("poll_id"))
+    if poll is None:
+        return Notify(t("polls.vote.unknown", turn.lang))
+    if not service.is_creator(poll, _user(turn)):
+        return Notify(t("polls.creator_only", turn.lang))
+    return service, poll
+
+
+async def _tools(turn: Turn, service: PollService, poll: Poll, **extra: Any) -> Refresh:
+    tally = await service.store.tally(poll)
+    return Refresh(cards.creator_card(poll, tally, turn.lang, **extra))
+
+
+async def manage(turn: Turn) -> Outcome:
+    found = await _creators(turn)
+    return found if isinstance(found, Notify) else await _tools(turn, *found)
+
+
+async def details(turn: Turn) -> Outcome:
+    found = await _creators(turn)
+    if isinstance(found, Notify):
+        return found
+    service, poll = found
+    if poll.anonymous:
+        return Notify(t("polls.details.anonymous", turn.lang))
+    return await _tools(turn, service, poll, details=await service.store.named_ballots(poll.poll_id))
+
+
+async def close(turn: Turn) -> Outcome:
+    found = await _creators(turn)
+    if isinstance(found, Notify):
+        return found
+    service, poll = found
+    closed = await service.close(poll, datetime.now(UTC))
+    if closed is None:
+        return Notify(t("polls.already_closed", turn.lang))
+    request_card_update(turn.services, service, closed)
+    return await _tools(turn, service, closed)
+
+
+async def reopen(turn: Turn) -> Outcome:
+    found = await _creators(turn)
+    if isinstance(found, Notify):
+        return found
+    service, poll = found
+    reopened = await service.reopen(poll)
+    if reopened is None:
+        return Notify(t("polls.already_open", turn.lang))
+    request_card_update(turn.services, service, reopened)
+    return await _tools(turn, service, reopened)
+
+
+async def _named_group_poll(turn: Turn) -> tuple[PollService, Poll] | Notify:
+    found = await _creators(turn)
+    if isinstance(found, Notify):
+        return found
+    if found[1].anonymous or found[1].conversation_type == "personal":
+        return Notify(t("polls.non_voters.unavailable", turn.lang))
+    return found
+
+
+async def show_non_voters(turn: Turn) -> Outcome:
+    found = await _named_group_poll(turn)
+    if isinstance(found, Notify):
+        return found
+    service, poll = found
+    people = await non_voters(turn.services, service, poll)
+    return await _tools(turn, service, poll, non_voters=[str(person.get("name") or "") for person in people])
+
+
+async def remind_thread(turn: Turn) -> Outcome:
+    """One message in the poll's thread that @mentions everyone who has not voted."""
+    found = await _named_group_poll(turn)
+    if isinstance(found, Notify):
+        return found
+    service, poll = found
+    people = await non_voters(turn.services, service, poll)
+    if not people:
+        return Notify(t("polls.reminded.nobody", turn.lang))
+    delivery = await remind_in_thread(turn.services, turn.place.conversation_id, poll, people)
+    return Notify(t("polls.reminded.thread" if delivery.sent else "polls.post_failed", turn.lang, count=len(people)))
+
+
+async def remind_personal(turn: Turn) -> Outcome:
+    """A 1:1 reminder to each non-voter who has the bot installed."""
+    found = await _named_group_poll(turn)
+    if isinstance(found, Notify):
+        return found
+    service, poll = found
+    people = await non_voters(turn.services, service, poll)
+    sent, unreachable = await remind_personally(turn.services, service, poll, [p["aadObjectId"] for p in people])
+    return Notify(t("polls.reminded.personal", turn.lang, sent=sent, unreachable=unreachable))
+
+
+def public_base_url(turn: Turn) -> str | None:
+    """Where people's browsers reach this bot. Known only in local dev mode (loopback); production needs the
+    public URL from configuration (see the report: a setting the platform owns)."""
+    settings = turn.services.settings
+    return f"http://{settings.host}:{settings.port}" if settings.dev_mode else None
+
+
+async def export(turn: Turn) -> Outcome:
+    found = await _creators(turn)
+    if isinstance(found, Notify):
+        return found
+    service, poll = found
+    base = public_base_url(turn)
+    if base is None:
+        return Notify(t("polls.export.unavailable", turn.lang))
+    url = base + export_path(service.export_key, poll.poll_id, datetime.now(UTC))
+    return await _tools(turn, service, poll, export_url=url)
+
+
+def parse_recurrence(data: Mapping[str, Any]) -> dict[str, Any] | str | None:
+    """The repeat form: None (stop), a recurrence, or "invalid"."""
+    kind = str(data.get("repeat_kind") or "none")
+    if kind == "none":
+        return None
+    at = _time(data.get("repeat_at"))
+    weekday, day = str(data.get("repeat_weekday") or ""), str(data.get("repeat_day") or "")
+    if at is None or kind not in {"weekly", "monthly"}:
+        return "invalid"
+    if kind == "weekly":
+        return {"kind": kind, "at": f"{at:%H:%M}", "weekday": int(weekday)} if weekday in set("0123456") else "invalid"
+    return {"kind": kind, "at": f"{at:%H:%M}", "day": int(day)} if day.isdigit() and 1 <= int(day) <= 28 else "invalid"
+
+
+async def repeat(turn: Turn) -> Outcome:
+    found = await _creators(turn)
+    if isinstance(found, Notify):
+        return found
+    service, poll = found
+    recurrence = parse_recurrence(turn.data)
+    if recurrence == "invalid":
+        return Notify(t("polls.repeat.invalid", turn.lang))
+    saved = await service.save_recurrence(poll, recurrence if isinstance(recurrence, dict) else None)
+    return await _tools(turn, service, saved or poll)
