@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 SERVICES = web.AppKey("services", Services)
 MESSAGES = web.AppKey("messages", MessagesEndpoint)
 PURGE_JOB_ID = "platform:purge-processed-activities"
+WAKE_UP_JOB_ID = "platform:wake-up"
+
+
+async def wake_up() -> None:
+    """Does nothing: running it makes the processing scheduler look at the job store again."""
 
 
 async def purge_processed_activities() -> None:
@@ -52,7 +57,7 @@ def build_services(settings: Settings, store: Store) -> Services:
         languages=LanguagePreferences(store.preferences),
         sender=sender,
         card_refresher=CardRefresher(sender),
-        scheduler=Scheduler.from_settings(settings) if settings.run_scheduler else None,
+        scheduler=Scheduler.from_settings(settings),
         fallback=unknown_text,
     )
 
@@ -87,9 +92,12 @@ def create_app(settings: Settings) -> web.Application:
         adapter = TeamsAdapter(create_authentication(settings), services.sender, dev_mode=settings.dev_mode)
         app[MESSAGES] = MessagesEndpoint(settings, adapter, OpenFlatBot(services), store.activities)
         set_runtime(services)
-        if services.scheduler is not None:
-            services.scheduler.add_cron(PURGE_JOB_ID, f"{__name__}:purge_processed_activities", hour=3, minute=17)
-            services.scheduler.start()
+        scheduler = services.scheduler
+        scheduler.start(process_jobs=settings.run_scheduler)
+        scheduler.add_cron(PURGE_JOB_ID, f"{__name__}:purge_processed_activities", hour=3, minute=17)
+        # APScheduler 3 sleeps until the next job it knows of; jobs written by writer-only instances are noticed
+        # at this wake-up at the latest.
+        scheduler.add_cron(WAKE_UP_JOB_ID, f"{__name__}:wake_up", hour="*", minute="*")
         warming = asyncio.create_task(_warm_identity(settings, services.sender))
         # Everything loaded so far (botbuilder, msrest, SQLAlchemy, catalogs) lives as long as the process:
         # move it out of the collector's sight so full collections under load don't stall every turn.
@@ -101,8 +109,7 @@ def create_app(settings: Settings) -> web.Application:
         yield
         warming.cancel()
         await services.card_refresher.flush()  # the final state of every shared card is written before we go
-        if services.scheduler is not None:
-            await services.scheduler.shutdown()
+        await services.scheduler.shutdown()
         set_runtime(None)
         await services.sender.connector.close()
         await store.close()
@@ -117,8 +124,8 @@ def create_app(settings: Settings) -> web.Application:
                 database = await services.store.ping()
         except TimeoutError:
             database = False
-        scheduler = services.scheduler.state() if services.scheduler else {"running": False, "disabled": True}
-        healthy = database and (services.scheduler is None or scheduler["running"])
+        scheduler = services.scheduler.state()
+        healthy = database and scheduler["running"]
         body = {
             "status": "ok" if healthy else "degraded",
             "database": "ok" if database else "down",

@@ -27,6 +27,7 @@ from typing import Any, TypeVar, overload
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
@@ -99,9 +100,18 @@ class Scheduler:
     def running(self) -> bool:
         return self._aps.running
 
-    def start(self) -> None:
-        """Start processing (call from the event loop, after `set_runtime`); overdue jobs run right away."""
-        self._aps.start()
+    @property
+    def processing(self) -> bool:
+        """False on a writer-only instance: it stores jobs for the deployment's one processing scheduler."""
+        return self._aps.state == STATE_RUNNING
+
+    def start(self, *, process_jobs: bool = True) -> None:
+        """Start (call from the event loop, after `set_runtime`); overdue jobs run right away.
+
+        With `process_jobs=False` (every instance but one, `RUN_SCHEDULER=false`) jobs are written to the shared
+        job store but never run here, so features can schedule from any instance.
+        """
+        self._aps.start(paused=not process_jobs)
 
     async def shutdown(self) -> None:
         """Stop processing and release the job store. Jobs still running are cancelled; stored jobs stay."""
@@ -154,6 +164,7 @@ class Scheduler:
         next_runs = [job.next_run_time for job in jobs if job.next_run_time is not None]
         return {
             "running": self.running,
+            "processing": self.processing,
             "jobs": len(jobs),
             "next_run_time": min(next_runs).isoformat() if next_runs else None,
         }

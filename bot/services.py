@@ -28,5 +28,5 @@ class Services:
     languages: LanguagePreferences
     sender: Sender
     card_refresher: CardRefresher
-    scheduler: Scheduler | None
+    scheduler: Scheduler
     fallback: Callable[[Turn], Awaitable[Outcome | list[Outcome] | None]]

@@ -61,7 +61,7 @@ class NudgeService:
     def __init__(
         self,
         store: NudgeStore,
-        scheduler: Scheduler | None,
+        scheduler: Scheduler,
         preferences: Preferences,
         tz: ZoneInfo,
         *,
@@ -115,7 +115,7 @@ class NudgeService:
 
     async def delete(self, nudge: Nudge) -> None:
         await self.store.remove(nudge.nudge_id)
-        self._jobs().remove(job_id(nudge.nudge_id))
+        self._scheduler.remove(job_id(nudge.nudge_id))
 
     # ---- a member's snooze ----------------------------------------------------------------------------------
     async def snooze(self, user_key: str, tenant_id: str | None, now: datetime) -> datetime:
@@ -137,7 +137,7 @@ class NudgeService:
         """
         nudge = await self.store.get(nudge_id)
         if nudge is None:
-            self._jobs().remove(job_id(nudge_id))
+            self._scheduler.remove(job_id(nudge_id))
             return None
         local = now.astimezone(self.tz)
         if not may_post_at(nudge.schedule, local, self.quiet):
@@ -162,7 +162,7 @@ class NudgeService:
 
     async def _plan_at(self, nudge: Nudge, when: datetime | None) -> Nudge:
         """Point the nudge's job at `when` (None: a one-off nudge is over, so no job)."""
-        jobs = self._jobs()
+        jobs = self._scheduler
         planned = await self.store.change(nudge.nudge_id, next_run_at=when) or nudge
         if when is None:
             jobs.remove(job_id(nudge.nudge_id))
@@ -171,6 +171,4 @@ class NudgeService:
         return planned
 
     def _jobs(self) -> Scheduler:
-        if self._scheduler is None:
-            raise RuntimeError("nudges need the scheduler: this instance runs with RUN_SCHEDULER=false")
         return self._scheduler

@@ -34,13 +34,9 @@ def parse_time(text: str) -> tuple[int, int] | None:
     return (hour, minute) if hour < 24 and minute < 60 else None
 
 
-async def subscribe(
-    store: TipStore, scheduler: Scheduler | None, subscription: Subscription, now: datetime
-) -> JobInfo | None:
-    """Store the subscription and (re)place its cron job; None when this instance runs no scheduler."""
+async def subscribe(store: TipStore, scheduler: Scheduler, subscription: Subscription, now: datetime) -> JobInfo:
+    """Store the subscription and (re)place its cron job."""
     await store.subscribe(subscription, now)
-    if scheduler is None:
-        return None
     return scheduler.add_cron(
         job_id(subscription.conversation_id),
         JOB_FUNCTION,
@@ -51,8 +47,7 @@ async def subscribe(
     )
 
 
-async def unsubscribe(store: TipStore, scheduler: Scheduler | None, conversation_id: str) -> bool:
+async def unsubscribe(store: TipStore, scheduler: Scheduler, conversation_id: str) -> bool:
     """Remove the row and the job; True if the conversation was subscribed."""
-    if scheduler is not None:
-        scheduler.remove(job_id(conversation_id))
+    scheduler.remove(job_id(conversation_id))
     return await store.unsubscribe(conversation_id)

@@ -138,7 +138,7 @@ async def test_cron_runs_in_tokyo_time(make, sqlite_sync_url) -> None:
     run = job.next_run_time
     assert run is not None
     assert (run.hour, run.minute, run.utcoffset()) == (9, 0, timedelta(hours=9))
-    assert scheduler.state() == {"running": True, "jobs": 1, "next_run_time": run.isoformat()}
+    assert scheduler.state() == {"running": True, "processing": True, "jobs": 1, "next_run_time": run.isoformat()}
 
 
 async def test_add_replaces_and_remove_is_idempotent(make, sqlite_sync_url) -> None:
@@ -181,3 +181,21 @@ def test_runtime_must_be_set_and_of_the_expected_type() -> None:
     with pytest.raises(TypeError, match="expected list"):
         get_runtime(list)
     assert get_runtime() == "not a list"
+
+
+async def test_a_writer_only_instance_stores_jobs_for_the_processing_one(sqlite_sync_url: str) -> None:
+    """RUN_SCHEDULER=false: features can still schedule; only the deployment's one processing scheduler runs jobs."""
+    writer = Scheduler(create_scheduler(sqlite_sync_url))
+    writer.start(process_jobs=False)
+    assert writer.running and not writer.processing
+    when = datetime.now(ZoneInfo("Asia/Tokyo")) - timedelta(seconds=1)
+    writer.add_at("from-writer", f"{__name__}:record_run", when, {"label": "from-writer"})
+    await asyncio.sleep(0.3)
+    assert RUNS.count("from-writer") == 0  # a writer never runs jobs
+    await writer.shutdown()
+
+    processor = Scheduler(create_scheduler(sqlite_sync_url))
+    processor.start()
+    await asyncio.sleep(0.3)
+    await processor.shutdown()
+    assert RUNS.count("from-writer") == 1
