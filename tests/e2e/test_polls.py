@@ -1,0 +1,429 @@
+"""Polls end to end through the loopback Teams channel: created three ways, voted on with one click, one ballot
+per person whatever the clicks do, anonymous ballots that name nobody, the creator's tools, deadlines across a
+restart, reminders, repeats, and bad input that stores nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.i18n import t
+from bot.polls.jobs import close_poll, poll_service, refresh_dirty_cards, repeat_poll
+from bot.polls.model import Poll
+from bot.polls.tables import poll_ballots, poll_choices, polls
+from tests.cardcheck import assert_valid_card
+from tests.support.bot import RunningBot, start_bot
+from tests.support.cards import card_of, texts, visible_text
+from tests.teams_channel.activities import Conversation, User
+from tests.teams_channel.channel import TeamsChannel
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+LUNCH = {"question": "今日のランチは?", "options": "和食\n洋食\n中華"}
+
+
+class Room:
+    """A conversation with the app installed and a team lead in it."""
+
+    def __init__(self, bot: RunningBot, conversation: Conversation, lead: User) -> None:
+        self.bot, self.conversation, self.lead = bot, conversation, lead
+
+    @classmethod
+    async def install(cls, bot: RunningBot, conversation: Conversation | None = None) -> Room:
+        b = bot.channel.builder
+        lead = b.user("佐藤 花子")
+        conversation = conversation or Conversation.channel()
+        assert (await bot.post(b.installation_update("add", conversation=conversation, user=lead)))[0] == 200
+        bot.channel.reset()
+        return cls(bot, conversation, lead)
+
+    def _where(self, user: User | None, locale: str = "ja-JP") -> dict[str, Any]:
+        return {"conversation": self.conversation, "user": user or self.lead, "locale": locale}
+
+    async def _post(self, activity: dict[str, Any]) -> Any:
+        status, body = await self.bot.post(activity)
+        assert status == 200, body
+        return body
+
+    async def say(self, line: str, user: User | None = None, locale: str = "ja-JP") -> None:
+        await self._post(self.bot.channel.builder.message(line, **self._where(user, locale)))
+
+    async def submit(self, data: dict[str, Any], locale: str = "ja-JP") -> dict[str, Any]:
+        return await self._post(
+            self.bot.channel.builder.task_submit({"dialog": "createPoll", **data}, **self._where(None, locale))
+        )
+
+    async def click(
+        self, verb: str, data: dict[str, Any], user: User | None = None, locale: str = "ja-JP"
+    ) -> dict[str, Any]:
+        return await self._post(self.bot.channel.builder.card_action(verb, data, **self._where(user, locale)))
+
+    async def create(self, form: dict[str, Any] = LUNCH, locale: str = "ja-JP") -> Poll:
+        preview = await self.submit({"step": "preview", **form}, locale)
+        assert preview["task"]["type"] == "continue"
+        post = next(
+            a for a in preview["task"]["value"]["card"]["content"]["actions"] if a["data"].get("step") == "post"
+        )
+        closing = await self.submit(post["data"], locale)
+        assert closing == {"task": {"type": "message", "value": t("polls.posted", locale[:2])}}
+        return await latest_poll(self.bot)
+
+    def posted(self) -> list[dict[str, Any]]:
+        return self.bot.channel.activities_in(self.conversation.id)
+
+    def shared_card(self, poll: Poll) -> dict[str, Any]:
+        activity = self.bot.channel.activity(self.conversation.id, poll.activity_id or "")
+        assert activity is not None
+        card = card_of(activity)
+        assert card is not None
+        return card
+
+
+async def latest_poll(bot: RunningBot) -> Poll:
+    async with bot.services.store.engine.connect() as conn:
+        row = (await conn.execute(select(polls).order_by(polls.c.created_at.desc()).limit(1))).one()
+    return Poll(**row._asdict())
+
+
+async def count(bot: RunningBot, table: Any) -> int:
+    async with bot.services.store.engine.connect() as conn:
+        return (await conn.execute(select(func.count()).select_from(table))).scalar_one()
+
+
+def chart_totals(card: dict[str, Any]) -> dict[str, int]:
+    chart = next(element for element in card["body"] if element["type"] == "Chart.HorizontalBar")
+    return {point["x"]: point["y"] for point in chart["data"]}
+
+
+def vote_button(card: dict[str, Any], option: str) -> dict[str, Any]:
+    for element in card["body"]:
+        for action in element.get("actions", []) if element["type"] == "ActionSet" else []:
+            if action["title"].removeprefix("✓ ") == option:
+                return action
+    raise AssertionError(f"no button for {option!r}")
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+async def test_a_poll_made_in_the_dialog_is_previewed_posted_and_valid(bot: RunningBot, locale: str) -> None:
+    room = await Room.install(bot)
+    lang = locale[:2]
+    await room.say("投票" if lang == "ja" else "poll", locale=locale)
+    [entry] = room.posted()
+    [button] = card_of(entry)["actions"]
+    assert button["data"] == {"msteams": {"type": "task/fetch"}, "dialog": "createPoll"}
+    fetched = await room._post(bot.channel.builder.task_fetch(button["data"], **room._where(None, locale)))
+    form = fetched["task"]["value"]["card"]["content"]
+    assert {e.get("id") for e in form["body"]} >= {
+        "question",
+        "options",
+        "multi",
+        "anonymous",
+        "visibility",
+        "date",
+        "time",
+        "remind",
+    }
+
+    poll = await room.create(LUNCH, locale)
+    assert (poll.question, poll.options, poll.multi, poll.anonymous) == (
+        "今日のランチは?",
+        ["和食", "洋食", "中華"],
+        False,
+        False,
+    )
+    posted = room.shared_card(poll)
+    assert_valid_card(posted)
+    assert "今日のランチは?" in texts(posted) and chart_totals(posted) == {"和食": 0, "洋食": 0, "中華": 0}
+    chart = next(e for e in posted["body"] if e["type"] == "Chart.HorizontalBar")
+    assert chart["fallback"]["type"] == "Container" and "0 (0%)" in chart["fallback"]["items"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    "line", ["投票 今日のランチ? / 和食 / 洋食 / 中華", "poll 今日のランチ? ／ 和食 ／ 洋食 ／ 中華"]
+)
+async def test_the_one_line_form_posts_the_poll_right_away(bot: RunningBot, line: str) -> None:
+    room = await Room.install(bot)
+    await room.say(line)
+    poll = await latest_poll(bot)
+    assert (poll.question, poll.options) == ("今日のランチ?", ["和食", "洋食", "中華"])
+    assert_valid_card(room.shared_card(poll))
+
+
+async def test_a_one_liner_with_one_option_says_what_to_fix_and_stores_nothing(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    await room.say("poll Lunch? / Sushi", locale="en-US")
+    assert t("polls.error.too_few", "en", min=2, count=1) in visible_text(room.posted()[-1])
+    assert await count(bot, polls) == 0
+
+
+async def test_the_message_extension_opens_the_form_previews_and_the_bot_posts(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    context = {"commandId": "createPoll", "commandContext": "compose", "context": {"theme": "default"}}
+    fetched = await room._post(bot.channel.builder.invoke("composeExtension/fetchTask", context, **room._where(None)))
+    assert (
+        fetched["task"]["type"] == "continue"
+        and fetched["task"]["value"]["card"]["content"]["body"][0]["id"] == "question"
+    )
+    preview = await room._post(
+        bot.channel.builder.invoke(
+            "composeExtension/submitAction", {**context, "data": {"step": "preview", **LUNCH}}, **room._where(None)
+        )
+    )
+    post = next(a for a in preview["task"]["value"]["card"]["content"]["actions"] if a["data"].get("step") == "post")
+    assert await count(bot, polls) == 0  # a preview stores nothing
+    done = await room._post(
+        bot.channel.builder.invoke(
+            "composeExtension/submitAction", {**context, "data": post["data"]}, **room._where(None)
+        )
+    )
+    assert done == {"task": {"type": "message", "value": t("polls.posted")}}
+    poll = await latest_poll(bot)
+    assert_valid_card(room.shared_card(poll))
+
+
+async def test_one_click_votes_and_the_voter_sees_their_choice_and_can_change_it(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    poll = await room.create()
+    voter = bot.channel.builder.user("鈴木 一郎")
+    button = vote_button(room.shared_card(poll), "洋食")
+    answer = await room.click(button["verb"], button["data"], voter)
+    assert answer["type"] == "application/vnd.microsoft.card.adaptive"
+    mine = answer["value"]
+    assert t("polls.card.mine", choices="洋食") in texts(mine) and vote_button(mine, "洋食")["title"] == "✓ 洋食"
+    assert chart_totals(mine)["洋食"] == 1
+    assert_valid_card(mine)
+
+    changed = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 2}, voter)
+    assert t("polls.card.mine", choices="中華") in texts(changed["value"])
+    assert chart_totals(changed["value"]) == {"和食": 0, "洋食": 0, "中華": 1}
+    assert await count(bot, poll_ballots) == 1
+    await bot.services.card_refresher.flush()
+    assert chart_totals(room.shared_card(poll)) == {"和食": 0, "洋食": 0, "中華": 1}
+    assert t("polls.card.mine", choices="中華") not in texts(
+        room.shared_card(poll)
+    )  # nobody's choice on the shared card
+
+
+async def test_double_clicks_and_racing_clicks_leave_one_ballot(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    poll = await room.create({**LUNCH, "multi": "true", "max_choices": "2"})
+    voter = bot.channel.builder.user("鈴木 一郎")
+    same = [room.click("poll.vote", {"poll_id": poll.poll_id, "choices": "0"}, voter) for _ in range(5)]
+    await asyncio.gather(*same)
+    different = [
+        room.click("poll.vote", {"poll_id": poll.poll_id, "choices": c}, voter) for c in ("0", "1", "1,2", "2")
+    ]
+    await asyncio.gather(*different)
+    assert await count(bot, poll_ballots) == 1
+    async with bot.services.store.engine.connect() as conn:
+        options = sorted(o for (o,) in await conn.execute(select(poll_choices.c.option)))
+    assert options in ([0], [1], [1, 2], [2])  # exactly one of the racing ballots, whole
+    tally = await (await poll_service(bot.services)).store.tally(poll)
+    assert tally.ballots == 1 and sum(tally.counts) == len(options)
+
+
+async def test_forged_closed_and_unknown_votes_change_nothing(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    poll = await room.create()
+    voter = bot.channel.builder.user("鈴木 一郎")
+    for data, key in [
+        ({"poll_id": "0" * 32, "choice": 0}, "polls.vote.unknown"),
+        ({"poll_id": "../../etc", "choice": 0}, "polls.vote.unknown"),
+        ({"poll_id": poll.poll_id, "choice": 3}, "polls.vote.invalid"),
+        ({"poll_id": poll.poll_id, "choice": -1}, "polls.vote.invalid"),
+        ({"poll_id": poll.poll_id, "choices": "0,1"}, "polls.vote.invalid"),  # single-select
+        ({"poll_id": poll.poll_id, "choice": "x"}, "polls.vote.invalid"),
+    ]:
+        assert (await room.click("poll.vote", data, voter))["value"] == t(key), data
+    assert await count(bot, poll_ballots) == 0
+    await room.click("poll.close", {"poll_id": poll.poll_id})
+    closed = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voter)
+    assert closed["value"] == t("polls.vote.closed") and await count(bot, poll_ballots) == 0
+
+
+async def test_anonymous_ballots_store_no_ids_and_show_no_breakdown_below_five(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    poll = await room.create({**LUNCH, "anonymous": "true"})
+    voters = [bot.channel.builder.user(f"職員 {i}") for i in range(5)]
+    for voter in voters[:4]:
+        answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voter)
+    threshold = t("polls.results.threshold", threshold=5)
+    assert threshold in texts(answer["value"]) and not any(
+        e["type"].startswith("Chart") for e in answer["value"]["body"]
+    )
+    await bot.services.card_refresher.flush()
+    assert threshold in texts(room.shared_card(poll))
+
+    answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 1}, voters[4])
+    assert chart_totals(answer["value"]) == {"和食": 4, "洋食": 1, "中華": 0}
+
+    async with bot.services.store.engine.connect() as conn:
+        dump = ""
+        for table in (polls, poll_ballots, poll_choices):
+            dump += repr((await conn.execute(select(table))).all())
+        dump += repr((await conn.execute(text("SELECT * FROM poll_secrets"))).all())
+    for voter in voters:
+        assert voter.aad_object_id not in dump and voter.id not in dump and voter.name not in dump
+    assert "29:" not in dump
+    details = await room.click("poll.details", {"poll_id": poll.poll_id})
+    assert details["value"] == t("polls.details.anonymous")
+
+
+async def test_named_details_only_for_the_creator(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    poll = await room.create()
+    voter = bot.channel.builder.user("鈴木 一郎")
+    await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 1}, voter)
+    refused = await room.click("poll.details", {"poll_id": poll.poll_id}, voter)
+    assert refused["value"] == t("polls.creator_only")
+    shown = await room.click("poll.details", {"poll_id": poll.poll_id})
+    assert {"title": "洋食", "value": "鈴木 一郎"} in [
+        f for e in shown["value"]["body"] if e["type"] == "FactSet" for f in e["facts"]
+    ]
+    assert_valid_card(shown["value"])
+
+
+async def test_results_hidden_until_close_and_close_reopen_are_creator_only(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    poll = await room.create({**LUNCH, "visibility": "after_close"})
+    voter = bot.channel.builder.user("鈴木 一郎")
+    answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voter)
+    assert t("polls.results.hidden.after_close") in texts(answer["value"])
+    assert (await room.click("poll.close", {"poll_id": poll.poll_id}, voter))["value"] == t("polls.creator_only")
+    tools = await room.click("poll.close", {"poll_id": poll.poll_id})
+    assert t("polls.button.reopen") in texts(tools["value"])
+    await bot.services.card_refresher.flush()
+    shared = room.shared_card(poll)
+    assert t("polls.card.closed") in texts(shared) and chart_totals(shared)["和食"] == 1
+    assert (await room.click("poll.reopen", {"poll_id": poll.poll_id}, voter))["value"] == t("polls.creator_only")
+    await room.click("poll.reopen", {"poll_id": poll.poll_id})
+    again = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 2}, voter)
+    assert t("polls.card.mine", choices="中華") in texts(again["value"])
+
+
+async def test_the_deadline_closes_the_poll_across_a_restart(channel: TeamsChannel, sqlite_url: str) -> None:
+    first = await start_bot(channel, sqlite_url)
+    try:
+        room = await Room.install(first)
+        tomorrow = datetime.now(TOKYO) + timedelta(days=1)
+        poll = await room.create({**LUNCH, "date": tomorrow.date().isoformat(), "time": "10:00"})
+        assert first.services.scheduler is not None
+        job = first.services.scheduler.get(f"poll-close:{poll.poll_id}")
+        assert (
+            job is not None and job.func_ref == "bot.polls.jobs:close_poll" and job.kwargs == {"poll_id": poll.poll_id}
+        )
+        # The deadline passes while the bot is down: move it (and the job) into the past before stopping.
+        past = datetime.now(UTC) + timedelta(seconds=1)
+        await (await poll_service(first.services)).store.change(poll.poll_id, deadline=past - timedelta(seconds=2))
+        first.services.scheduler.add_at(
+            f"poll-close:{poll.poll_id}", "bot.polls.jobs:close_poll", past, {"poll_id": poll.poll_id}
+        )
+    finally:
+        await first.stop()
+    await asyncio.sleep(1.2)
+    second = await start_bot(channel, sqlite_url)
+    try:
+        room.bot = second
+        await channel.wait_for(lambda ch: ch.calls(operation="update"), timeout=10)
+        assert (await latest_poll(second)).status == "closed"
+        assert t("polls.card.closed") in texts(room.shared_card(poll))
+    finally:
+        await second.stop()
+
+
+async def test_a_crash_mid_storm_leaves_a_dirty_card_that_start_up_rewrites(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    poll = await room.create()
+    service = await poll_service(bot.services)
+    await service.vote(poll, "someone", "誰か", (2,), datetime.now(UTC))  # recorded, card never updated
+    assert (await latest_poll(bot)).card_dirty
+    assert await refresh_dirty_cards(bot.services) == 1
+    await bot.services.card_refresher.flush()
+    assert chart_totals(room.shared_card(poll))["中華"] == 1 and not (await latest_poll(bot)).card_dirty
+
+
+async def test_non_voters_reminded_in_the_thread_and_in_personal_chats(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    poll = await room.create()
+    b = bot.channel.builder
+    voted, waiting, installed = b.user("鈴木 一郎"), b.user("田中 次郎"), b.user("高橋 三郎")
+    crowd = [b.user(f"職員 {i:03}") for i in range(520)]  # more than one page of members
+    channel = bot.channel
+    channel.set_members([room.lead, voted, waiting, installed, *crowd], room.conversation.id)
+    assert (await bot.post(b.installation_update("add", conversation=b.personal(installed), user=installed)))[0] == 200
+    await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voted)
+
+    assert (await room.click("poll.non_voters", {"poll_id": poll.poll_id}, voted))["value"] == t("polls.creator_only")
+    shown = await room.click("poll.non_voters", {"poll_id": poll.poll_id})
+    listing = "\n".join(texts(shown["value"]))
+    assert t("polls.non_voters.title", count=522) in listing and "田中 次郎" in listing and "鈴木 一郎" not in listing
+    assert len(channel.calls(operation="paged_members")) >= 2
+
+    channel.set_members([room.lead, voted, waiting, installed], room.conversation.id)
+    notice = await room.click("poll.remind_thread", {"poll_id": poll.poll_id})
+    assert notice["value"] == t("polls.reminded.thread", count=2)
+    reminder = room.posted()[-1]
+    mentioned = {e["mentioned"]["id"] for e in reminder["entities"] if e["type"] == "mention"}
+    assert mentioned == {waiting.id, installed.id} and "<at>田中 次郎</at>" in reminder["text"]
+
+    notice = await room.click("poll.remind_personal", {"poll_id": poll.poll_id})
+    assert notice["value"] == t("polls.reminded.personal", sent=1, unreachable=1)
+    personal = card_of(channel.activities_in(b.personal(installed).id)[-1])  # after the welcome card
+    assert personal is not None and t("polls.reminder.personal") in texts(personal)
+
+
+async def test_a_recurring_poll_has_a_cron_job_that_posts_a_fresh_copy(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    poll = await room.create()
+    form = {"poll_id": poll.poll_id, "repeat_kind": "weekly", "repeat_weekday": "0", "repeat_at": "09:00"}
+    assert (await room.click("poll.repeat", form, bot.channel.builder.user("x")))["value"] == t("polls.creator_only")
+    await room.click("poll.repeat", form)
+    assert bot.services.scheduler is not None
+    job = bot.services.scheduler.get(f"poll-repeat:{poll.poll_id}")
+    assert job is not None and job.func_ref == "bot.polls.jobs:repeat_poll"
+    assert job.next_run_time is not None and (job.next_run_time.weekday(), job.next_run_time.hour) == (0, 9)
+
+    monday = job.next_run_time
+    await repeat_poll(poll.poll_id, now=monday)
+    fresh = await latest_poll(bot)
+    assert fresh.poll_id != poll.poll_id and fresh.question == poll.question and fresh.is_open
+    assert fresh.activity_id and fresh.activity_id != poll.activity_id
+    assert_valid_card(room.shared_card(fresh))
+
+
+async def test_the_close_job_ignores_a_poll_whose_deadline_was_dropped(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    poll = await room.create()
+    await close_poll(poll.poll_id)
+    assert (await latest_poll(bot)).is_open
+
+
+BAD_INPUT = [
+    ("options", {"options": "和食"}, "polls.error.too_few", {"min": 2, "count": 1}),
+    ("options", {"options": "\n".join(f"案{i}" for i in range(11))}, "polls.error.too_many", {"max": 10, "count": 11}),
+    ("question", {"question": "  "}, "polls.error.question_empty", {}),
+    ("options", {"options": "和食\n" + "あ" * 600}, "polls.error.option_long", {"max": 100, "length": 600}),
+    ("date", {"date": "2020-01-01", "time": "10:00"}, "polls.error.past", {}),
+]
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+@pytest.mark.parametrize("field, bad, key, params", BAD_INPUT, ids=[case[2].split(".")[-1] for case in BAD_INPUT])
+async def test_bad_input_reshows_the_form_with_the_problem_next_to_the_field(
+    bot: RunningBot, locale: str, field: str, bad: dict[str, Any], key: str, params: dict[str, Any]
+) -> None:
+    room = await Room.install(bot)
+    lang = locale[:2]
+    for step in ("preview", "post"):
+        body = await room.submit({"step": step, **LUNCH, **bad}, locale)
+        assert body["task"]["type"] == "continue" and body["task"]["value"]["title"] == t("polls.dialog.create", lang)
+        form = body["task"]["value"]["card"]["content"]["body"]
+        position = next(i for i, element in enumerate(form) if element.get("id") == field)
+        problem = form[position + 1]
+        assert (problem["text"], problem["color"]) == (t(key, lang, **params), "Attention")
+        assert form[0]["value"] == {**LUNCH, **bad}["question"]  # what the user typed is kept
+    assert await count(bot, polls) == 0 and room.posted() == []
