@@ -7,6 +7,7 @@ reads `os.environ`, so tests build their own `Settings` and point the bot at the
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from dotenv import dotenv_values
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / 'data' / 'bot.db'}"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_CLOCK = r"([01]?\d|2[0-3]):[0-5]\d"
+_QUIET_HOURS = re.compile(rf"{_CLOCK}-{_CLOCK}")
 
 
 class SettingsError(ValueError):
@@ -49,6 +52,8 @@ class Settings:
     conversation_rate_per_second: float = 7.0
     dedupe_ttl_seconds: int = 24 * 3600
     run_scheduler: bool = True
+    # Nothing bot-initiated (nudges) is posted in this daily window, Asia/Tokyo; "HH:MM-HH:MM", may wrap midnight.
+    quiet_hours: str = "20:00-08:00"
 
     @property
     def dev_mode(self) -> bool:
@@ -80,6 +85,7 @@ class Settings:
             to_channel_from_bot_oauth_scope=get("TO_CHANNEL_FROM_BOT_OAUTH_SCOPE", "").strip(),
             tenant_rate_per_second=float(get("TENANT_RATE_PER_SECOND", "50") or 50),
             run_scheduler=(get("RUN_SCHEDULER", "true").strip().lower() not in {"0", "false", "no"}),
+            quiet_hours=get("QUIET_HOURS", "").strip() or "20:00-08:00",
         )
         settings.validate()
         return settings
@@ -96,6 +102,8 @@ class Settings:
                 raise SettingsError("MicrosoftAppPassword is required when MicrosoftAppId is set.")
             if self.app_type.lower() in {"singletenant", "userassignedmsi"} and not self.app_tenant_id:
                 raise SettingsError(f"MicrosoftAppTenantId is required for MicrosoftAppType={self.app_type}.")
+        if not _QUIET_HOURS.fullmatch(self.quiet_hours):
+            raise SettingsError(f"QUIET_HOURS={self.quiet_hours!r} must look like 20:00-08:00 (24-hour clock).")
         overrides = self.endpoint_overrides()
         if overrides and len(overrides) != 4:
             raise SettingsError(

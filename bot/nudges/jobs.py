@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.nudges.schedule import QUIET_HOURS, QuietHours
+from bot.nudges.schedule import QuietHours
 from bot.nudges.service import NudgeService
 from bot.nudges.store import NudgeStore
 from bot.scheduler import get_runtime
@@ -17,14 +17,14 @@ from cards.nudges import nudge_card
 log = logging.getLogger(__name__)
 
 
-def nudge_service(services: Services, quiet: QuietHours = QUIET_HOURS) -> NudgeService:
-    """The nudge domain on the app's store and scheduler (quiet hours: pass them here to configure)."""
+def nudge_service(services: Services) -> NudgeService:
+    """The nudge domain on the app's store and scheduler, with the deployment's quiet hours."""
     return NudgeService(
         NudgeStore(services.store.engine),
         services.scheduler,
         services.store.preferences,
         ZoneInfo(services.settings.tz),
-        quiet=quiet,
+        quiet=QuietHours.parse(services.settings.quiet_hours),
         admins=services.settings.admin_aad_object_ids,
     )
 

@@ -45,6 +45,12 @@ class QuietHours:
     start: time
     end: time
 
+    @classmethod
+    def parse(cls, text: str) -> QuietHours:
+        """From "20:00-08:00" (the QUIET_HOURS setting, already checked by the settings)."""
+        start, end = (time.fromisoformat(part.strip().zfill(5)) for part in text.split("-"))
+        return cls(start, end)
+
     def contains(self, moment: time) -> bool:
         if self.start <= self.end:
             return self.start <= moment < self.end
@@ -58,7 +64,7 @@ class QuietHours:
         return end if end > moment else end + timedelta(days=1)
 
 
-# The default for every deployment; pass another QuietHours to the service to configure it.
+# The default; deployments set their own with QUIET_HOURS (see `QuietHours.parse`).
 QUIET_HOURS = QuietHours(start=time(20, 0), end=time(8, 0))
 
 # Every schedule has an occurrence within this many days (monthly on day 31 → at most 31 days away).

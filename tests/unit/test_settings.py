@@ -36,3 +36,15 @@ def test_the_password_never_appears_in_the_settings_repr() -> None:
 def test_allowed_tenants_are_case_insensitive_sets() -> None:
     settings = Settings.from_env({"ALLOWED_TENANT_IDS": " ABC , def,,"}, env_file=None)
     assert settings.allowed_tenant_ids == frozenset({"abc", "def"})
+
+
+def test_quiet_hours_are_configurable_and_checked() -> None:
+    from datetime import time
+
+    from bot.nudges.schedule import QuietHours
+
+    settings = Settings.from_env({"QUIET_HOURS": "21:30-7:00"}, env_file=None)
+    assert QuietHours.parse(settings.quiet_hours) == QuietHours(time(21, 30), time(7, 0))
+    assert Settings.from_env({}, env_file=None).quiet_hours == "20:00-08:00"
+    with pytest.raises(SettingsError, match="QUIET_HOURS"):
+        Settings.from_env({"QUIET_HOURS": "25:00-08:00"}, env_file=None)
