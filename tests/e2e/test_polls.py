@@ -457,3 +457,19 @@ async def test_the_export_route_serves_the_csv_only_with_a_fresh_signature(bot: 
     finally:
         await runner.cleanup()
     assert body.startswith("\ufeff".encode()) and "'=cmd|' /C calc'!A0,和食" in body.decode("utf-8")
+
+
+async def test_the_submit_fallback_counts_the_vote_without_showing_it_to_everybody(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    poll = await room.create()
+    fallback = vote_button(room.shared_card(poll), "和食")["fallback"]
+    assert fallback["type"] == "Action.Submit" and fallback["data"]["via"] == "submit"
+    voter = bot.channel.builder.user("鈴木 一郎")
+    click = bot.channel.builder.message(
+        None, value=fallback["data"], reply_to_id=poll.activity_id, **room._where(voter)
+    )
+    await room._post(click)
+    await bot.services.card_refresher.flush()
+    shared = room.shared_card(poll)
+    assert chart_totals(shared)["和食"] == 1 and t("polls.card.mine", choices="和食") not in texts(shared)
+    assert len(room.posted()) == 1  # the poll itself: no per-voter message in the channel
