@@ -17,6 +17,7 @@ from bot.credentials import TokenProvider
 from bot.handler import OpenFlatBot
 from bot.identity import create_authentication, install_metadata_cache
 from bot.languages import LanguagePreferences
+from bot.polls.jobs import EXPORT_ROUTE, download_export, refresh_dirty_cards
 from bot.scheduler import Scheduler, get_runtime, set_runtime
 from bot.sender import Sender
 from bot.services import Services
@@ -98,6 +99,7 @@ def create_app(settings: Settings) -> web.Application:
         # APScheduler 3 sleeps until the next job it knows of; jobs written by writer-only instances are noticed
         # at this wake-up at the latest.
         scheduler.add_cron(WAKE_UP_JOB_ID, f"{__name__}:wake_up", hour="*", minute="*")
+        await refresh_dirty_cards(services)  # polls: cards a crash left stale, deadlines that passed while down
         warming = asyncio.create_task(_warm_identity(settings, services.sender))
         # Everything loaded so far (botbuilder, msrest, SQLAlchemy, catalogs) lives as long as the process:
         # move it out of the collector's sight so full collections under load don't stall every turn.
@@ -133,7 +135,11 @@ def create_app(settings: Settings) -> web.Application:
         }
         return web.json_response(body, status=200 if healthy else 503)
 
+    async def poll_export(request: web.Request) -> web.StreamResponse:
+        return await download_export(request.app[SERVICES], request)
+
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get(EXPORT_ROUTE, poll_export)
     return app

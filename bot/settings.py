@@ -52,6 +52,8 @@ class Settings:
     conversation_rate_per_second: float = 7.0
     dedupe_ttl_seconds: int = 24 * 3600
     run_scheduler: bool = True
+    # Where people's browsers reach this bot (download links such as poll exports); empty in dev mode = loopback.
+    public_base_url: str = ""
     # Nothing bot-initiated (nudges) is posted in this daily window, Asia/Tokyo; "HH:MM-HH:MM", may wrap midnight.
     quiet_hours: str = "20:00-08:00"
 
@@ -86,6 +88,7 @@ class Settings:
             tenant_rate_per_second=float(get("TENANT_RATE_PER_SECOND", "50") or 50),
             run_scheduler=(get("RUN_SCHEDULER", "true").strip().lower() not in {"0", "false", "no"}),
             quiet_hours=get("QUIET_HOURS", "").strip() or "20:00-08:00",
+            public_base_url=get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
         )
         settings.validate()
         return settings
@@ -102,6 +105,8 @@ class Settings:
                 raise SettingsError("MicrosoftAppPassword is required when MicrosoftAppId is set.")
             if self.app_type.lower() in {"singletenant", "userassignedmsi"} and not self.app_tenant_id:
                 raise SettingsError(f"MicrosoftAppTenantId is required for MicrosoftAppType={self.app_type}.")
+        if self.public_base_url and not self.public_base_url.startswith(("https://", "http://")):
+            raise SettingsError(f"PUBLIC_BASE_URL={self.public_base_url!r} must start with https://")
         if not _QUIET_HOURS.fullmatch(self.quiet_hours):
             raise SettingsError(f"QUIET_HOURS={self.quiet_hours!r} must look like 20:00-08:00 (24-hour clock).")
         overrides = self.endpoint_overrides()
@@ -121,6 +126,13 @@ class Settings:
             "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": self.to_channel_from_bot_oauth_scope,
         }
         return {k: v for k, v in pairs.items() if v}
+
+    @property
+    def browser_base_url(self) -> str | None:
+        """The base URL for links people open in a browser; None when production has not configured one."""
+        if self.public_base_url:
+            return self.public_base_url
+        return f"http://{self.host}:{self.port}" if self.dev_mode else None
 
     @property
     def sync_database_url(self) -> str:

@@ -299,19 +299,12 @@ async def remind_personal(turn: Turn) -> Outcome:
     return Notify(t("polls.reminded.personal", turn.lang, sent=sent, unreachable=unreachable))
 
 
-def public_base_url(turn: Turn) -> str | None:
-    """Where people's browsers reach this bot. Known only in local dev mode (loopback); production needs the
-    public URL from configuration (see the report: a setting the platform owns)."""
-    settings = turn.services.settings
-    return f"http://{settings.host}:{settings.port}" if settings.dev_mode else None
-
-
 async def export(turn: Turn) -> Outcome:
     found = await _creators(turn)
     if isinstance(found, Notify):
         return found
     service, poll = found
-    base = public_base_url(turn)
+    base = turn.services.settings.browser_base_url
     if base is None:
         return Notify(t("polls.export.unavailable", turn.lang))
     url = base + export_path(service.export_key, poll.poll_id, datetime.now(UTC))

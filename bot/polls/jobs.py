@@ -71,12 +71,14 @@ def request_card_update(services: Services, service: PollService, poll: Poll) ->
 
 
 async def refresh_dirty_cards(services: Services) -> int:
-    """Start-up: rewrite shared cards a crash left behind the database, and close polls whose deadline passed
-    on an instance without a scheduler. Returns how many cards were asked for."""
+    """Start-up: close polls whose deadline passed while the bot was down and rewrite shared cards a crash left
+    behind the database. Returns how many dirty cards were asked for."""
     service = await poll_service(services)
     now = datetime.now(UTC)
     for poll in await service.store.overdue(now):
-        await service.close(poll, now)
+        closed = await service.close(poll, now)
+        if closed is not None:
+            request_card_update(services, service, closed)
     dirty = await service.store.dirty()
     for poll in dirty:
         request_card_update(services, service, poll)
@@ -186,25 +188,22 @@ async def repeat_poll(poll_id: str, now: datetime | None = None) -> None:
 
 
 # ---- export -----------------------------------------------------------------------------------------------------
-def export_routes(services: Services, threshold: int = PRIVACY_THRESHOLD) -> list[web.RouteDef]:
+EXPORT_ROUTE = "/polls/{poll_id}/export.csv"
+
+
+async def download_export(services: Services, request: web.Request) -> web.StreamResponse:
     """GET /polls/{poll_id}/export.csv?expires=…&sig=… — the creator's signed, 10-minute download link."""
-
-    async def download(request: web.Request) -> web.StreamResponse:
-        service = await poll_service(services)
-        poll_id = request.match_info["poll_id"]
-        query = request.query
-        if not link_valid(
-            service.export_key, poll_id, query.get("expires", ""), query.get("sig", ""), datetime.now(UTC)
-        ):
-            raise web.HTTPForbidden(text="link expired or invalid")
-        poll = await service.store.get(poll_id)
-        if poll is None:
-            raise web.HTTPNotFound()
-        body = await export_csv(service, poll, threshold)
-        headers = {"Content-Disposition": f'attachment; filename="poll-{poll_id}.csv"', "Cache-Control": "no-store"}
-        return web.Response(body=body, content_type="text/csv", charset="utf-8", headers=headers)
-
-    return [web.get("/polls/{poll_id}/export.csv", download)]
+    service = await poll_service(services)
+    poll_id = request.match_info["poll_id"]
+    query = request.query
+    if not link_valid(service.export_key, poll_id, query.get("expires", ""), query.get("sig", ""), datetime.now(UTC)):
+        raise web.HTTPForbidden(text="link expired or invalid")
+    poll = await service.store.get(poll_id)
+    if poll is None:
+        raise web.HTTPNotFound()
+    body = await export_csv(service, poll, PRIVACY_THRESHOLD)
+    headers = {"Content-Disposition": f'attachment; filename="poll-{poll_id}.csv"', "Cache-Control": "no-store"}
+    return web.Response(body=body, content_type="text/csv", charset="utf-8", headers=headers)
 
 
 async def export_csv(service: PollService, poll: Poll, threshold: int = PRIVACY_THRESHOLD) -> bytes:

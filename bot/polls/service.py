@@ -43,7 +43,7 @@ def repeat_job_id(poll_id: str) -> str:
 
 
 class PollService:
-    def __init__(self, store: PollStore, scheduler: Scheduler | None, tz: ZoneInfo, *, ballot_key: bytes) -> None:
+    def __init__(self, store: PollStore, scheduler: Scheduler, tz: ZoneInfo, *, ballot_key: bytes) -> None:
         self.store = store
         self.tz = tz
         self._scheduler = scheduler
@@ -89,7 +89,7 @@ class PollService:
         """The card is in the conversation: remember it, and plan the deadline and the reminder."""
         saved = await self.store.change(poll.poll_id, activity_id=activity_id) or poll
         if saved.deadline is not None:
-            jobs = self._jobs()
+            jobs = self._scheduler
             jobs.add_at(close_job_id(saved.poll_id), CLOSE_JOB, saved.deadline, {"poll_id": saved.poll_id})
             if saved.remind_before:
                 remind_at = saved.deadline - timedelta(minutes=saved.remind_before)
@@ -134,7 +134,7 @@ class PollService:
     async def close(self, poll: Poll, now: datetime) -> Poll | None:
         """Close an open poll (None if it was already closed); its deadline and reminder jobs go."""
         closed = await self.store.set_status(poll.poll_id, Status.OPEN, Status.CLOSED, closed_at=now)
-        if closed is not None and self._scheduler is not None:
+        if closed is not None:
             self._scheduler.remove(close_job_id(poll.poll_id))
             self._scheduler.remove(remind_job_id(poll.poll_id))
         return closed
@@ -148,12 +148,12 @@ class PollService:
             poll.poll_id, Status.CLOSED, Status.OPEN, closed_at=None, deadline=deadline
         )
         if reopened is not None and reopened.deadline is not None:
-            self._jobs().add_at(close_job_id(poll.poll_id), CLOSE_JOB, reopened.deadline, {"poll_id": poll.poll_id})
+            self._scheduler.add_at(close_job_id(poll.poll_id), CLOSE_JOB, reopened.deadline, {"poll_id": poll.poll_id})
         return reopened
 
     def set_recurrence(self, poll: Poll, recurrence: dict[str, Any] | None) -> None:
         """Repeat `poll` weekly or monthly at a time (None stops it); the cron job is the only state."""
-        jobs = self._jobs()
+        jobs = self._scheduler
         if recurrence is None:
             jobs.remove(repeat_job_id(poll.poll_id))
             return
@@ -168,8 +168,3 @@ class PollService:
     async def save_recurrence(self, poll: Poll, recurrence: dict[str, Any] | None) -> Poll | None:
         self.set_recurrence(poll, recurrence)
         return await self.store.change(poll.poll_id, recurrence=recurrence)
-
-    def _jobs(self) -> Scheduler:
-        if self._scheduler is None:
-            raise RuntimeError("poll deadlines need the scheduler: this instance runs with RUN_SCHEDULER=false")
-        return self._scheduler

@@ -10,12 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 from sqlalchemy import func, select, text
 
 from bot.i18n import t
 from bot.polls.export import export_path
-from bot.polls.jobs import close_poll, export_routes, poll_service, refresh_dirty_cards, repeat_poll
+from bot.polls.jobs import close_poll, poll_service, refresh_dirty_cards, repeat_poll
 from bot.polls.model import Poll
 from bot.polls.tables import poll_ballots, poll_choices, polls
 from tests.cardcheck import assert_valid_card
@@ -438,24 +438,15 @@ async def test_the_export_route_serves_the_csv_only_with_a_fresh_signature(bot: 
         "poll.vote", {"poll_id": poll.poll_id, "choice": 0}, bot.channel.builder.user("=cmd|' /C calc'!A0")
     )
     assert (await room.click("poll.export", {"poll_id": poll.poll_id}))["value"] == t("polls.export.unavailable")
-    app = web.Application()
-    app.add_routes(export_routes(bot.services))
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    base = bot.url  # the bot serves the download itself
     key = (await poll_service(bot.services)).export_key
-    try:
-        async with ClientSession() as http:
-            async with http.get(base + export_path(key, poll.poll_id, datetime.now(UTC))) as response:
-                assert response.status == 200 and response.content_type == "text/csv"
-                body = await response.read()
-            expired = export_path(key, poll.poll_id, datetime.now(UTC) - timedelta(minutes=11))
-            async with http.get(base + expired) as response:
-                assert response.status == 403
-    finally:
-        await runner.cleanup()
+    async with ClientSession() as http:
+        async with http.get(base + export_path(key, poll.poll_id, datetime.now(UTC))) as response:
+            assert response.status == 200 and response.content_type == "text/csv"
+            body = await response.read()
+        expired = export_path(key, poll.poll_id, datetime.now(UTC) - timedelta(minutes=11))
+        async with http.get(base + expired) as response:
+            assert response.status == 403
     assert body.startswith("\ufeff".encode()) and "'=cmd|' /C calc'!A0,和食" in body.decode("utf-8")
 
 

@@ -48,3 +48,13 @@ def test_quiet_hours_are_configurable_and_checked() -> None:
     assert Settings.from_env({}, env_file=None).quiet_hours == "20:00-08:00"
     with pytest.raises(SettingsError, match="QUIET_HOURS"):
         Settings.from_env({"QUIET_HOURS": "25:00-08:00"}, env_file=None)
+
+
+def test_download_links_use_the_public_url_or_loopback_in_dev_mode() -> None:
+    assert Settings.from_env({}, env_file=None).browser_base_url == "http://127.0.0.1:3978"
+    production = {"MicrosoftAppId": "app", "MicrosoftAppPassword": "s", "MicrosoftAppTenantId": "t"}
+    assert Settings.from_env(production, env_file=None).browser_base_url is None
+    configured = {**production, "PUBLIC_BASE_URL": "https://bot.example.org/"}
+    assert Settings.from_env(configured, env_file=None).browser_base_url == "https://bot.example.org"
+    with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
+        Settings.from_env({"PUBLIC_BASE_URL": "bot.example.org"}, env_file=None)
