@@ -58,6 +58,11 @@ def paragraph(text: str, *, subtle: bool = False) -> dict[str, Any]:
     return block
 
 
+def field_error(message: str | None) -> list[dict[str, Any]]:
+    """What to fix, shown under a form field in the attention colour; nothing when the field is fine."""
+    return [{"type": "TextBlock", "text": message, "color": "Attention", "wrap": True}] if message else []
+
+
 def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
 

@@ -12,7 +12,7 @@ from bot.i18n import t
 from bot.nudges.schedule import QUIET_HOURS, Kind, QuietHours, Schedule
 from bot.nudges.store import Nudge
 from bot.nudges.templates import TEMPLATES
-from cards.base import Card, card, execute, facts, heading, paragraph
+from cards.base import Card, card, execute, facts, field_error, heading, paragraph
 
 TEXT_MAX = 500  # characters of a nudge's message; the dialog refuses longer ones
 LIST_PREVIEW = 120  # characters of a nudge's message shown on the list card
@@ -67,10 +67,6 @@ def entry_card(lang: str, *, personal: bool) -> Card:
     if personal:
         actions.append(execute(t("nudges.button.snooze", lang), "nudge.snooze"))
     return card([heading(t("nudges.entry.title", lang)), paragraph(t("nudges.entry.body", lang))], actions, lang)
-
-
-def _error(message: str | None) -> list[dict[str, Any]]:
-    return [{"type": "TextBlock", "text": message, "color": "Attention", "wrap": True}] if message else []
 
 
 def _choices(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
@@ -178,7 +174,7 @@ def form_card(
         },
     ]
     for element, name in fields:
-        body += [element, *_error(errors.get(name))]
+        body += [element, *field_error(errors.get(name))]
     start, end = quiet.start.strftime("%H:%M"), quiet.end.strftime("%H:%M")
     body.append(paragraph(t("nudges.form.quiet_hours", lang, start=start, end=end), subtle=True))
     save = {

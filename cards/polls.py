@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.polls.model import MAX_OPTIONS, OPTION_MAX, PRIVACY_THRESHOLD, QUESTION_MAX, Poll, Status, Tally, Visibility
 from bot.polls.tally import bar, below_threshold, percent, results_visible
-from cards.base import Card, card, execute, heading, paragraph
+from cards.base import Card, card, execute, field_error, heading, paragraph
 
 DIALOG = "createPoll"  # the dialog, and the message extension's command id (manifest)
 VOTE, VIEW, MANAGE, DETAILS = "poll.vote", "poll.view", "poll.manage", "poll.details"
@@ -270,10 +270,6 @@ def entry_card(lang: str) -> Card:
     return card(body, [dialog_button(t("polls.button.new", lang))], lang)
 
 
-def _error(message: str | None) -> list[dict[str, Any]]:
-    return [{"type": "TextBlock", "text": message, "color": "Attention", "wrap": True}] if message else []
-
-
 def form_card(lang: str, values: Mapping[str, str] = NEW_FORM, errors: Mapping[str, str] | None = None) -> Card:
     """The dialog's form, filled with `values` (as the inputs send them), each error under its field."""
     errors = errors or {}
@@ -375,7 +371,7 @@ def form_card(lang: str, values: Mapping[str, str] = NEW_FORM, errors: Mapping[s
     ]
     body: list[dict[str, Any]] = []
     for element, name in fields:
-        body += [element, *_error(errors.get(name))]
+        body += [element, *field_error(errors.get(name))]
     body.append(paragraph(t("polls.form.deadline_hint", lang), subtle=True))
     preview = {
         "type": "Action.Submit",

@@ -7,9 +7,8 @@ chat, is answered with a notice and changes nothing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.i18n import t
@@ -23,8 +22,7 @@ from bot.turn import Turn
 from cards.dialog import task_form, task_message
 from cards.nudges import CREATE, EDIT, FIELDS, NEW_FORM, TEXT_MAX, confirmation_card, entry_card, form_card, list_card
 from cards.nudges import moment as format_moment
-
-_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?")
+from dialogs.forms import form_date, form_time
 
 
 def register(routes: RouteTable) -> None:
@@ -45,18 +43,6 @@ def _user(turn: Turn) -> str:
 
 
 # ---- form data ------------------------------------------------------------------------------------------------
-def _time(value: Any) -> time | None:
-    match = _TIME.fullmatch(str(value or "").strip())
-    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        return None
-    return time(int(match[1]), int(match[2]))
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
 
 
 def _day(value: Any) -> int | None:
@@ -79,11 +65,11 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
         errors["text"] = t("nudges.error.text_empty", lang)
     elif len(text) > TEXT_MAX:
         errors["text"] = t("nudges.error.text_long", lang, max=TEXT_MAX, length=len(text))
-    at = _time(data.get("time"))
+    at = form_time(data.get("time"))
     if at is None:
         errors["time"] = t("nudges.error.time", lang)
     kind = next((k for k in Kind if k.value == data.get("kind")), None)
-    weekdays, day, on = _weekdays(data.get("weekdays")), _day(data.get("day")), _date(data.get("date"))
+    weekdays, day, on = _weekdays(data.get("weekdays")), _day(data.get("day")), form_date(data.get("date"))
     if kind is None:
         errors["kind"] = t("nudges.error.kind", lang)
     elif kind is Kind.WEEKLY and not weekdays:

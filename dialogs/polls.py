@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from bot.i18n import t
@@ -32,8 +32,8 @@ from bot.routes import InvokeBody, Notify, Outcome, Refresh, RouteTable, Say
 from bot.turn import Turn
 from cards import polls as cards
 from cards.dialog import task_form, task_message
+from dialogs.forms import form_date, form_time
 
-_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?")
 _WHOLE = re.compile(r"\d{1,2}")
 
 
@@ -69,18 +69,6 @@ def _origin(turn: Turn) -> Origin:
 
 
 # ---- form data ------------------------------------------------------------------------------------------------
-def _time(value: Any) -> time | None:
-    match = _TIME.fullmatch(str(value or "").strip())
-    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        return None
-    return time(int(match[1]), int(match[2]))
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
 
 
 def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft | None, dict[str, str]]:
@@ -93,7 +81,7 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
     max_choices = int(raw_max) if raw_max.isdigit() else None
     if raw_max and max_choices is None:
         errors["max_choices"] = t("polls.error.max_choices", lang, count=len(options))
-    day, at = _date(data.get("date")), _time(data.get("time"))
+    day, at = form_date(data.get("date")), form_time(data.get("time"))
     deadline = None
     if str(data.get("date") or "").strip() and day is None:
         errors["deadline"] = t("polls.error.date", lang)
@@ -316,7 +304,7 @@ def parse_recurrence(data: Mapping[str, Any]) -> dict[str, Any] | str | None:
     kind = str(data.get("repeat_kind") or "none")
     if kind == "none":
         return None
-    at = _time(data.get("repeat_at"))
+    at = form_time(data.get("repeat_at"))
     weekday, day = str(data.get("repeat_weekday") or ""), str(data.get("repeat_day") or "")
     if at is None or kind not in {"weekly", "monthly"}:
         return "invalid"
