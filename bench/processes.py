@@ -10,11 +10,16 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class ChildFailed(RuntimeError):
@@ -105,3 +110,23 @@ class Children:
             if time.monotonic() > deadline:
                 raise ChildFailed(f"{name} not healthy at {url} within {timeout}s:\n{self.log_tail(name)}")
             time.sleep(0.1)
+
+
+def supervised(prefix: str, run: Callable[[Children, Path], T], invalid: tuple[type[Exception], ...] = ()) -> T | int:
+    """Run a benchmark with its child processes in a scratch folder; every child is ended however it ends.
+
+    Returns what `run` returned, or the exit code when the run was invalid (1) or interrupted (130).
+    """
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below on `kill`, too
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        children = Children(Path(tmp))
+        try:
+            return run(children, Path(tmp))
+        except (ChildFailed, *invalid) as error:
+            print(f"benchmark invalid: {error}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        finally:
+            children.stop_all()

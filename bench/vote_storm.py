@@ -20,10 +20,8 @@ import asyncio
 import datetime as dt
 import json
 import os
-import signal
 import sqlite3
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,7 +30,7 @@ from typing import Any
 
 from bench.inbound import Emulator, bot_environment, machine
 from bench.load import PhaseResult, accept_invoke, accept_message, message_bodies, run_load
-from bench.processes import ChildFailed, Children, free_port
+from bench.processes import Children, free_port, supervised
 from tests.teams_channel.activities import ActivityBuilder, Conversation
 from tests.teams_channel.state import STATE_FILE, load_signer, load_state
 
@@ -232,19 +230,9 @@ def parse_args(argv: list[str] | None) -> Plan:
 
 def main(argv: list[str] | None = None) -> int:
     plan = parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    with tempfile.TemporaryDirectory(prefix="bench-votes-") as tmp:
-        children = Children(Path(tmp))
-        try:
-            outcome = run(plan, children, Path(tmp))
-        except ChildFailed as error:
-            print(f"benchmark invalid: {error}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            return 130
-        finally:
-            children.stop_all()
+    outcome = supervised("bench-votes-", lambda children, work: run(plan, children, work))
+    if isinstance(outcome, int):
+        return outcome
     print(render(plan, outcome))
     write_json(plan, outcome)
     print(f"\nwritten {RESULT_FILE.relative_to(ROOT)}")
