@@ -63,8 +63,12 @@ class Settings:
         return not self.app_id
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = ROOT / ".env") -> Settings:
-        """Build settings from `.env` (if present) overlaid by the real environment."""
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = ROOT / ".env", *, validate: bool = True
+    ) -> Settings:
+        """Build settings from `.env` (if present) overlaid by the real environment.
+
+        `validate=False` is for tools that read one value (packaging needs the app id, not the secret)."""
         merged: dict[str, str] = {}
         if env_file is not None and env_file.exists():
             merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
@@ -90,7 +94,8 @@ class Settings:
             quiet_hours=get("QUIET_HOURS", "").strip() or "20:00-08:00",
             public_base_url=get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
         )
-        settings.validate()
+        if validate:
+            settings.validate()
         return settings
 
     def validate(self) -> None:

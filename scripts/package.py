@@ -72,7 +72,7 @@ def configured_app_id() -> str:
     sys.path.insert(0, str(ROOT))
     from bot.settings import Settings
 
-    return Settings.from_env().app_id
+    return Settings.from_env(validate=False).app_id
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -104,6 +104,15 @@ def test_package_without_an_app_id_fails_and_says_how_to_fix_it(tmp_path: Path) 
     assert not (tmp_path / "appPackage.zip").exists()
 
 
+def test_package_takes_the_app_id_from_configuration_without_needing_the_secret(tmp_path: Path) -> None:
+    app_id = "11111111-2222-3333-4444-555555555555"
+    env = {**os.environ, "MicrosoftAppId": app_id, "MicrosoftAppPassword": ""}
+    result = _package(tmp_path / "appPackage.zip", env=env)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "appPackage.zip") as package:
+        assert json.loads(package.read("manifest.json"))["id"] == app_id
+
+
 def test_package_rejects_an_app_id_that_is_not_a_guid(tmp_path: Path) -> None:
     result = _package(tmp_path / "appPackage.zip", "--app-id", "my-bot")
     assert result.returncode == 1 and "GUID" in result.stderr
