@@ -54,6 +54,8 @@ class Settings:
     run_scheduler: bool = True
     # Where people's browsers reach this bot (download links such as poll exports); empty in dev mode = loopback.
     public_base_url: str = ""
+    # Anonymous polls show only "n < threshold" until this many people voted.
+    poll_privacy_threshold: int = 5
     # Nothing bot-initiated (nudges) is posted in this daily window, Asia/Tokyo; "HH:MM-HH:MM", may wrap midnight.
     quiet_hours: str = "20:00-08:00"
 
@@ -93,6 +95,7 @@ class Settings:
             run_scheduler=(get("RUN_SCHEDULER", "true").strip().lower() not in {"0", "false", "no"}),
             quiet_hours=get("QUIET_HOURS", "").strip() or "20:00-08:00",
             public_base_url=get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
+            poll_privacy_threshold=int(get("POLL_PRIVACY_THRESHOLD", "5") or 5),
         )
         if validate:
             settings.validate()
@@ -112,6 +115,8 @@ class Settings:
                 raise SettingsError(f"MicrosoftAppTenantId is required for MicrosoftAppType={self.app_type}.")
         if self.public_base_url and not self.public_base_url.startswith(("https://", "http://")):
             raise SettingsError(f"PUBLIC_BASE_URL={self.public_base_url!r} must start with https://")
+        if self.poll_privacy_threshold < 1:
+            raise SettingsError("POLL_PRIVACY_THRESHOLD must be 1 or more.")
         if not _QUIET_HOURS.fullmatch(self.quiet_hours):
             raise SettingsError(f"QUIET_HOURS={self.quiet_hours!r} must look like 20:00-08:00 (24-hour clock).")
         overrides = self.endpoint_overrides()

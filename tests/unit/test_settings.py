@@ -58,3 +58,10 @@ def test_download_links_use_the_public_url_or_loopback_in_dev_mode() -> None:
     assert Settings.from_env(configured, env_file=None).browser_base_url == "https://bot.example.org"
     with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
         Settings.from_env({"PUBLIC_BASE_URL": "bot.example.org"}, env_file=None)
+
+
+def test_poll_privacy_threshold_is_a_setting() -> None:
+    assert Settings.from_env({}, env_file=None).poll_privacy_threshold == 5
+    assert Settings.from_env({"POLL_PRIVACY_THRESHOLD": "3"}, env_file=None).poll_privacy_threshold == 3
+    with pytest.raises(SettingsError, match="POLL_PRIVACY_THRESHOLD"):
+        Settings.from_env({"POLL_PRIVACY_THRESHOLD": "0"}, env_file=None)
