@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 import uuid
 from collections import OrderedDict
@@ -154,14 +155,17 @@ class MessagesEndpoint:
             log.warning("activity from tenant %r ignored: not in ALLOWED_TENANT_IDS", tenant_of(activity))
             return _problem(403, "tenant not allowed")
         key = (activity.conversation.id, activity.id or "")
-        if activity.id and not await self._claims.submit(key):
-            return self._duplicate(activity, key)
+        claimed = False
         try:
+            if activity.id:
+                if not await self._claims.submit(key):
+                    return self._duplicate(activity, key)
+                claimed = True
             answer = await self._adapter.process_activity(auth, activity, self._bot.on_turn)
         except Exception:
             correlation_id = uuid.uuid4().hex[:12]
             log.exception("turn failed (correlation id %s, activity type %s)", correlation_id, activity.type)
-            if activity.id:
+            if claimed:
                 await self._processed.release(*key)
             return _problem(500, f"internal error, correlation id {correlation_id}")
         if activity.type == ActivityTypes.invoke:
@@ -201,6 +205,41 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+# Fields that reach the store, with the longest value Teams sends (and the columns hold). Anything longer is
+# not from Teams: refusing it with 400 beats failing the turn in the database on every retry.
+FIELD_LIMITS: dict[tuple[str, ...], int] = {
+    ("id",): 512,
+    ("channelId",): 64,
+    ("serviceUrl",): 512,
+    ("locale",): 32,
+    ("conversation", "id"): 1024,
+    ("conversation", "conversationType"): 32,
+    ("conversation", "tenantId"): 128,
+    ("from", "id"): 512,
+    ("from", "aadObjectId"): 128,
+    ("recipient", "id"): 256,
+    ("recipient", "name"): 256,
+    ("channelData", "tenant", "id"): 128,
+    ("channelData", "team", "id"): 512,
+}
+_NUL = re.compile(rb"\\u0000")
+
+
+def _field_problem(body: dict[str, Any]) -> str | None:
+    for path, limit in FIELD_LIMITS.items():
+        value: Any = body
+        for step in path:
+            value = value.get(step) if isinstance(value, dict) else None
+        if value is None:
+            continue
+        name = ".".join(path)
+        if not isinstance(value, str):
+            return f"activity field {name!r} must be a string"
+        if len(value) > limit:
+            return f"activity field {name!r} is longer than {limit} characters"
+    return None
+
+
 def _parse_activity(raw: bytes) -> tuple[Activity | None, str]:
     """Parse and sanity-check an activity; (None, reason) for anything Teams would never send."""
     try:
@@ -219,6 +258,9 @@ def _parse_activity(raw: bytes) -> tuple[Activity | None, str]:
     for name in ("from", "recipient", "channelData"):
         if name in body and body[name] is not None and not isinstance(body[name], dict):
             return None, f"activity field {name!r} must be an object"
+    problem = _field_problem(body) or (_NUL.search(raw) and "activity contains a NUL character")
+    if problem:
+        return None, problem
     try:
         activity = activity_from_json(body)
     except Exception as error:  # msrest raises DeserializationError and friends for bad shapes

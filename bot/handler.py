@@ -39,10 +39,12 @@ def strip_bot_mention(activity: Activity) -> str:
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient else None
     for entity in activity.entities or []:
-        props = entity.additional_properties or {}
-        mentioned = props.get("mentioned") or {}
-        if (entity.type or "").lower() == "mention" and mentioned.get("id") == bot_id and props.get("text"):
-            text = text.replace(props["text"], " ")
+        props = (entity.additional_properties or {}) if entity is not None else {}
+        mentioned, tag = props.get("mentioned"), props.get("text")
+        if not isinstance(mentioned, dict) or not isinstance(tag, str) or not tag:
+            continue  # not a mention Teams would send: leave the text as it is
+        if str(entity.type or "").lower() == "mention" and mentioned.get("id") == bot_id:
+            text = text.replace(tag, " ")
     return html.unescape(text).strip()
 
 
@@ -145,7 +147,11 @@ class OpenFlatBot(TeamsActivityHandler):
             if dialog is None:
                 return InvokeResponse(status=200, body=task_message(t("invoke.unknown_action", turn.lang)))
             handler = dialog.fetch if phase == "fetch" else dialog.submit
-            return await self._answer_invoke(turn_context, turn, await self._call(turn, handler))
+            outcome = await self._call(turn, handler)
+            # A dialog shows text in its own frame: a Notify (e.g. the apology for a failure) becomes a task message.
+            if isinstance(outcome, Notify):
+                outcome = InvokeBody(task_message(outcome.text))
+            return await self._answer_invoke(turn_context, turn, outcome)
         handler = self.services.routes.match_invoke(activity.name or "")
         if handler is None:
             log.info("invoke %r has no route", activity.name)
@@ -181,9 +187,9 @@ class OpenFlatBot(TeamsActivityHandler):
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
-        if any(member.id == bot_id for member in activity.members_added or []):
+        if any(member is not None and member.id == bot_id for member in activity.members_added or []):
             await self._installed(turn_context)
-        elif any(member.id == bot_id for member in activity.members_removed or []):
+        elif any(member is not None and member.id == bot_id for member in activity.members_removed or []):
             await self._removed(turn_context)
 
     async def _installed(self, context: TurnContext) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 RETRYABLE = frozenset({412, 429, 502, 503, 504})
 PERMANENT = frozenset({403, 404})
 NOT_SENT_ERRORS = frozenset({"ClientConnectorError"})  # the request never left: safe to retry a POST
+IN_TURN_BUDGET_SECONDS = 3.0  # retries of an in-turn call end in time for the turn to answer within Teams' 5 s
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,18 @@ class Sender:
     # ---- in-turn: answers to what a user just did (per-conversation limits only: the user is waiting) ------
     async def reply(self, service_url: str, conversation_id: str, reply_to_id: str, activity: JSON) -> JSON:
         return await self._deliver(
-            conversation_id, None, lambda: self.connector.reply(service_url, conversation_id, reply_to_id, activity)
+            conversation_id,
+            None,
+            lambda: self.connector.reply(service_url, conversation_id, reply_to_id, activity),
+            budget=IN_TURN_BUDGET_SECONDS,
         )
 
     async def send(self, service_url: str, conversation_id: str, activity: JSON) -> JSON:
         return await self._deliver(
-            conversation_id, None, lambda: self.connector.send(service_url, conversation_id, activity)
+            conversation_id,
+            None,
+            lambda: self.connector.send(service_url, conversation_id, activity),
+            budget=IN_TURN_BUDGET_SECONDS,
         )
 
     async def update(self, service_url: str, conversation_id: str, activity_id: str, activity: JSON) -> JSON:
@@ -75,6 +83,7 @@ class Sender:
             conversation_id,
             None,
             lambda: self.connector.update(service_url, conversation_id, activity_id, activity),
+            budget=IN_TURN_BUDGET_SECONDS,
         )
 
     async def delete(self, service_url: str, conversation_id: str, activity_id: str) -> None:
@@ -157,9 +166,21 @@ class Sender:
         activity_id = result.get("activityId") if started else result.get("id")
         return Delivery("sent", activity_id=activity_id, conversation_id=result.get("id") if started else None)
 
-    async def _deliver(self, conversation_id: str, tenant_id: str | None, call: Callable[[], Awaitable[Any]]) -> Any:
-        """Run one connector call within the limits, retrying what Teams asks us to retry."""
+    async def _deliver(
+        self,
+        conversation_id: str,
+        tenant_id: str | None,
+        call: Callable[[], Awaitable[Any]],
+        *,
+        budget: float | None = None,
+    ) -> Any:
+        """Run one connector call within the limits, retrying what Teams asks us to retry.
+
+        `budget` bounds the seconds spent retrying: a user is waiting on in-turn calls (Teams gives an invoke 5 s),
+        so those give up in time for the turn to fail and Teams to retry it; bot-initiated calls keep trying.
+        """
         attempt = 0
+        give_up_at = time.monotonic() + budget if budget is not None else None
         while True:
             await self._per_conversation.acquire(conversation_id)
             if tenant_id is not None:
@@ -176,10 +197,11 @@ class Sender:
                     or (error.status == 0 and error.code in NOT_SENT_ERRORS)
                     or (error.status == 401 and attempt == 1)  # token refused: the connector dropped it, fetch anew
                 )
-                if not retryable or attempt >= self._max_attempts:
+                delay = error.retry_after if error.retry_after is not None else backoff_delays(attempt - 1)
+                out_of_time = give_up_at is not None and time.monotonic() + delay > give_up_at
+                if not retryable or attempt >= self._max_attempts or out_of_time:
                     log.error("giving up on %s after %d attempt(s): %s", conversation_id, attempt, error)
                     raise
-                delay = error.retry_after if error.retry_after is not None else backoff_delays(attempt - 1)
                 if error.status == 429:
                     self._per_conversation.penalize(conversation_id, delay)
                 log.warning("retrying %s in %.2fs after %s", conversation_id, delay, error.status)

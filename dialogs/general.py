@@ -35,5 +35,7 @@ def register(routes: RouteTable) -> None:
 
 async def unknown_text(turn: Turn) -> Outcome:
     """Anything that is not a command: a short hint, never silence."""
+    if not turn.text.strip():  # an image, a sticker, an empty message
+        return Say(text=t("unknown.empty", turn.lang))
     shown = turn.text if len(turn.text) <= 40 else turn.text[:40] + "…"
     return Say(text=t("unknown.hint", turn.lang, text=shown))

@@ -38,13 +38,23 @@ class GroupCommit(Generic[T, R]):
             batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
             try:
                 results = await self._flush([item for item, _ in batch])
-            except Exception as error:  # every waiting turn learns of the failure; none is left hanging
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
+            except Exception:
+                # One bad item must not fail the turns it happened to share a transaction with: write each alone.
+                await self._write_one_by_one(batch)
                 continue
             finally:
                 self.batches += 1
             for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+    async def _write_one_by_one(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        for item, future in batch:
+            try:
+                [result] = await self._flush([item])
+            except Exception as error:  # this turn learns of its own failure; none is left hanging
+                if not future.done():
+                    future.set_exception(error)
+            else:
                 if not future.done():
                     future.set_result(result)

@@ -17,3 +17,13 @@ async def bot(channel: TeamsChannel, sqlite_url: str) -> AsyncIterator[RunningBo
         yield running
     finally:
         await running.stop()
+
+
+@pytest.fixture
+async def any_bot(channel: TeamsChannel, database_url: str) -> AsyncIterator[RunningBot]:
+    """The bot on each storage engine in turn (SQLite, then PostgreSQL): for behaviour that must not differ."""
+    running = await start_bot(channel, database_url)
+    try:
+        yield running
+    finally:
+        await running.stop()

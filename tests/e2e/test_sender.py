@@ -37,13 +37,16 @@ async def test_429_with_retry_after_is_waited_out_and_retried(bot: RunningBot) -
     assert [a["text"] for a in bot.channel.activities_in(conversation_id)] == ["お知らせです"]
 
 
-async def test_transient_5xx_and_412_are_retried_with_backoff(bot: RunningBot) -> None:
+@pytest.mark.parametrize("statuses", [(503, 412), (502, 504)])
+async def test_transient_5xx_and_412_are_retried_with_backoff(bot: RunningBot, statuses: tuple[int, int]) -> None:
     conversation_id = await _installed(bot)
-    bot.channel.inject(503, path_contains="activities")
-    bot.channel.inject(412, path_contains="activities")
+    for status in statuses:
+        bot.channel.inject(status, path_contains="activities")
     delivery = await bot.services.sender.post(conversation_id, NOTICE)
     assert delivery.sent
-    assert [c.status for c in bot.channel.calls(conversation_id=conversation_id)] == [503, 412, 201]
+    calls = bot.channel.calls(conversation_id=conversation_id)
+    assert [c.status for c in calls] == [*statuses, 201]
+    assert calls[1].time - calls[0].time >= 0.25  # jittered backoff, not a hammering retry
 
 
 async def test_a_client_error_is_not_retried(bot: RunningBot) -> None:
