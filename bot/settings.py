@@ -11,11 +11,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / 'data' / 'bot.db'}"
+N = TypeVar("N", int, float)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _CLOCK = r"([01]?\d|2[0-3]):[0-5]\d"
 _QUIET_HOURS = re.compile(rf"{_CLOCK}-{_CLOCK}")
@@ -27,6 +29,15 @@ class SettingsError(ValueError):
 
 def _split(value: str | None) -> frozenset[str]:
     return frozenset(part.strip().lower() for part in (value or "").split(",") if part.strip())
+
+
+def _number(kind: type[N], name: str, raw: str | None, default: N) -> N:
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return kind(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number.") from None
 
 
 @dataclass(frozen=True)
@@ -86,16 +97,16 @@ class Settings:
             database_url=get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
             tz=get("TZ", "").strip() or "Asia/Tokyo",
             host=get("HOST", "127.0.0.1").strip() or "127.0.0.1",
-            port=int(get("PORT", "3978") or 3978),
+            port=_number(int, "PORT", get("PORT"), 3978),
             to_bot_from_channel_token_issuer=get("TO_BOT_FROM_CHANNEL_TOKEN_ISSUER", "").strip(),
             to_bot_from_channel_openid_metadata_url=get("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", "").strip(),
             to_channel_from_bot_login_url=get("TO_CHANNEL_FROM_BOT_LOGIN_URL", "").strip(),
             to_channel_from_bot_oauth_scope=get("TO_CHANNEL_FROM_BOT_OAUTH_SCOPE", "").strip(),
-            tenant_rate_per_second=float(get("TENANT_RATE_PER_SECOND", "50") or 50),
+            tenant_rate_per_second=_number(float, "TENANT_RATE_PER_SECOND", get("TENANT_RATE_PER_SECOND"), 50.0),
             run_scheduler=(get("RUN_SCHEDULER", "true").strip().lower() not in {"0", "false", "no"}),
             quiet_hours=get("QUIET_HOURS", "").strip() or "20:00-08:00",
             public_base_url=get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
-            poll_privacy_threshold=int(get("POLL_PRIVACY_THRESHOLD", "5") or 5),
+            poll_privacy_threshold=_number(int, "POLL_PRIVACY_THRESHOLD", get("POLL_PRIVACY_THRESHOLD"), 5),
         )
         if validate:
             settings.validate()

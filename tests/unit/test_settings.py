@@ -65,3 +65,9 @@ def test_poll_privacy_threshold_is_a_setting() -> None:
     assert Settings.from_env({"POLL_PRIVACY_THRESHOLD": "3"}, env_file=None).poll_privacy_threshold == 3
     with pytest.raises(SettingsError, match="POLL_PRIVACY_THRESHOLD"):
         Settings.from_env({"POLL_PRIVACY_THRESHOLD": "0"}, env_file=None)
+
+
+@pytest.mark.parametrize("name", ["PORT", "TENANT_RATE_PER_SECOND", "POLL_PRIVACY_THRESHOLD"])
+def test_a_number_setting_that_is_not_a_number_is_a_clear_error(name: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: "lots"}, env_file=None)
