@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.nudges.schedule import QUIET_HOURS, QuietHours, Schedule, delivery_time, may_post_at, next_delivery
 from bot.nudges.store import Nudge, NudgeStore, schedule_columns
+from bot.places import place_id, same_place
 from bot.store.preferences import Preferences
 
 if TYPE_CHECKING:
@@ -31,11 +32,6 @@ SNOOZE_PREF = "nudges_snoozed_until"
 
 def job_id(nudge_id: str) -> str:
     return f"nudge:{nudge_id}"
-
-
-def place_id(conversation_id: str) -> str:
-    """The chat or channel a conversation id belongs to: Teams gives every channel thread its own id."""
-    return conversation_id.split(";messageid=", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -93,16 +89,23 @@ class NudgeService:
         )
         return await self._plan(nudge, now)
 
-    async def find(self, nudge_id: object, conversation_id: str) -> Nudge | None:
-        """The nudge a button or form names, only if it belongs to the conversation it was clicked in."""
+    async def find(self, nudge_id: object, conversation_id: str, tenant_id: str | None) -> Nudge | None:
+        """The nudge a button or form names, only if it belongs to the chat or channel (and tenant) it was
+        clicked in: an id copied into another chat, tenant or a 1:1 finds nothing."""
         nudge = await self.store.get(nudge_id) if isinstance(nudge_id, str) else None
-        return nudge if nudge is not None and nudge.place_id == place_id(conversation_id) else None
+        if nudge is None or not same_place(nudge.place_id, nudge.tenant_id, conversation_id, tenant_id):
+            return None
+        return nudge
 
     def may_change(self, nudge: Nudge, user_key: str) -> bool:
         return user_key == nudge.creator_aad_id or user_key.lower() in self._admins
 
-    async def in_conversation(self, conversation_id: str) -> list[Nudge]:
-        return await self.store.in_place(place_id(conversation_id))
+    async def in_conversation(self, conversation_id: str, tenant_id: str | None = None) -> list[Nudge]:
+        """The nudges of the chat or channel (of that tenant, when given)."""
+        found = await self.store.in_place(place_id(conversation_id))
+        if tenant_id is None:
+            return found
+        return [nudge for nudge in found if same_place(nudge.place_id, nudge.tenant_id, conversation_id, tenant_id)]
 
     async def edit(self, nudge: Nudge, draft: Draft, now: datetime) -> Nudge | None:
         changed = await self.store.change(nudge.nudge_id, text=draft.text, **schedule_columns(draft.schedule))

@@ -48,8 +48,8 @@ async def poll_service(services: Services) -> PollService:
 async def post_poll(services: Services, service: PollService, origin: Origin, poll: Poll) -> Poll | None:
     """Post the new poll's card where it was made and plan its jobs; None (poll forgotten) if Teams refused."""
     tally = await service.store.tally(poll)
-    activity = {"type": "message", "attachments": [attachment(poll_card(poll, tally))]}
-    delivery = await services.sender.post(origin.conversation_id, activity)
+    card = poll_card(poll, tally, threshold=services.settings.poll_privacy_threshold)
+    delivery = await services.sender.post(origin.conversation_id, {"type": "message", "attachments": [attachment(card)]})
     if not delivery.sent:
         log.warning("poll %s not posted: %s", poll.poll_id, delivery.error)
         await service.discard(poll)
@@ -65,7 +65,7 @@ def request_card_update(services: Services, service: PollService, poll: Poll) ->
     async def render() -> dict[str, Any]:
         await service.store.clean(poll.poll_id)  # cleared before reading: a vote after this sets it again
         current = await service.store.get(poll.poll_id) or poll
-        return poll_card(current, await service.store.tally(current))
+        return poll_card(current, await service.store.tally(current), threshold=services.settings.poll_privacy_threshold)
 
     services.card_refresher.request(poll.conversation_id, poll.activity_id, render)
 
@@ -127,13 +127,15 @@ async def remind_in_thread(
 async def remind_personally(
     services: Services, service: PollService, poll: Poll, aad_ids: list[str]
 ) -> tuple[int, int]:
-    """A 1:1 reminder to each person who has the bot installed; (sent, unreachable)."""
+    """A 1:1 reminder to each person who has the bot installed; (sent, unreachable). Each card carries that
+    person's ticket, so their vote from the 1:1 chat counts in the poll (and nobody else's would)."""
     chats = await service.store.personal_chats(aad_ids)
     tally = await service.store.tally(poll)
-    activity = {"type": "message", "attachments": [attachment(reminder_card(poll, tally, poll.lang))]}
+    threshold = services.settings.poll_privacy_threshold
     sent = 0
-    for conversation_id in chats.values():
-        sent += (await services.sender.post(conversation_id, activity)).sent
+    for aad_id, conversation_id in chats.items():
+        card = reminder_card(poll, tally, poll.lang, ticket=service.ticket(poll.poll_id, aad_id), threshold=threshold)
+        sent += (await services.sender.post(conversation_id, {"type": "message", "attachments": [attachment(card)]})).sent
     return sent, len(aad_ids) - sent
 
 
@@ -201,7 +203,7 @@ async def download_export(services: Services, request: web.Request) -> web.Strea
     poll = await service.store.get(poll_id)
     if poll is None:
         raise web.HTTPNotFound()
-    body = await export_csv(service, poll, PRIVACY_THRESHOLD)
+    body = await export_csv(service, poll, services.settings.poll_privacy_threshold)
     headers = {"Content-Disposition": f'attachment; filename="poll-{poll_id}.csv"', "Cache-Control": "no-store"}
     return web.Response(body=body, content_type="text/csv", charset="utf-8", headers=headers)
 

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.places import place_id
+
 QUESTION_MAX = 200  # characters; a poll question is one line, not a memo
 OPTION_MAX = 100  # characters per option (a chart label stays readable)
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
@@ -91,7 +93,7 @@ class Poll:
     @property
     def place_id(self) -> str:
         """The chat or channel (Teams gives every channel thread its own conversation id)."""
-        return self.conversation_id.split(";messageid=", 1)[0]
+        return place_id(self.conversation_id)
 
     @property
     def limit(self) -> int:

@@ -11,6 +11,8 @@ Votes go through a group commit: concurrent clicks become one transaction (see `
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -119,6 +121,15 @@ class PollService:
 
     async def _record(self, batch: list[tuple[Vote, datetime]]) -> list[VoteResult]:
         return await self.store.record([vote for vote, _ in batch], max(now for _, now in batch))
+
+    def ticket(self, poll_id: str, user_key: str) -> str:
+        """What a personal reminder's vote buttons carry: proof that this person was sent this poll in their 1:1
+        chat, so a vote from there counts although it is not the poll's own conversation."""
+        key = purpose_key(self._ballot_key, "reminder")
+        return hmac.new(key, f"{poll_id}:{user_key}".encode(), hashlib.sha256).hexdigest()
+
+    def ticket_valid(self, poll_id: str, user_key: str, ticket: object) -> bool:
+        return isinstance(ticket, str) and hmac.compare_digest(ticket, self.ticket(poll_id, user_key))
 
     async def ballot_of(self, poll: Poll, user_key: str) -> tuple[int, ...]:
         return await self.store.ballot(poll.poll_id, self.voter_key(poll.poll_id, user_key, anonymous=poll.anonymous))

@@ -71,6 +71,7 @@ class IdentityProvider:
         self._token_requests = 0
         self.token_log: list[dict[str, Any]] = []
         self.token_latency = 0.0  # seconds the token endpoint takes to answer (a slow identity platform)
+        self.keys_latency = 0.0  # seconds the OpenID metadata / signing keys take to answer
 
     # --- apps and counters -------------------------------------------------------------------
     def register_app(self, app_id: str, app_password: str) -> None:
@@ -92,6 +93,7 @@ class IdentityProvider:
             self._token_requests = 0
             self.token_log.clear()
             self.token_latency = 0.0
+            self.keys_latency = 0.0
 
     # --- inbound (channel → bot) -----------------------------------------------------------
     def openid_configuration(self, base_url: str) -> dict[str, Any]:
@@ -174,9 +176,11 @@ class IdentityProvider:
         """Routes for the plain-HTTP server: Bot Framework OpenID metadata and keys."""
 
         async def openid(request: web.Request) -> web.Response:
+            await asyncio.sleep(self.keys_latency)
             return web.json_response(self.openid_configuration(f"http://{request.host}"))
 
         async def keys(_: web.Request) -> web.Response:
+            await asyncio.sleep(self.keys_latency)
             return web.json_response(self.jwks())
 
         return [
