@@ -36,3 +36,21 @@ def test_the_test_command_fails_when_no_test_ran() -> None:
         timeout=120,
     )
     assert result.returncode == 1 and "no tests" in result.stderr
+
+
+def test_the_migrate_step_of_make_run_creates_the_database_and_is_idempotent(tmp_path: Path) -> None:
+    import os
+    import sqlite3
+    import sys
+
+    database = tmp_path / "fresh" / "bot.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    for _ in range(2):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.store.migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        assert "migrated" in result.stdout
+    with sqlite3.connect(database) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"conversations", "processed_activities", "polls", "nudges", "tip_feedback"} <= tables

@@ -46,10 +46,7 @@ def job_store(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[str, s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'bot.db'}", "apscheduler_jobs"
         return
-    try:
-        async_url = request.getfixturevalue("postgres_url")
-    except pytest.FixtureLookupError:
-        pytest.skip("postgres_url fixture (tests/fixtures_db.py) not available")
+    async_url = request.getfixturevalue("postgres_url")  # the throwaway server: never a silent skip
     url, table = Settings(database_url=async_url).sync_database_url, f"apscheduler_jobs_{uuid4().hex[:8]}"
     yield url, table
     engine = sa.create_engine(url)
