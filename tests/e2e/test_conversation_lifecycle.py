@@ -8,7 +8,8 @@ from tests.support.bot import RunningBot
 from tests.support.cards import card_of, visible_text
 
 
-async def test_install_sends_exactly_one_welcome_card_even_when_teams_repeats_the_event(bot: RunningBot) -> None:
+async def test_install_sends_exactly_one_welcome_card_even_when_teams_repeats_the_event(any_bot: RunningBot) -> None:
+    bot = any_bot  # on SQLite and on PostgreSQL
     b = bot.channel.builder
     user = b.user()
     conversation = b.personal(user)
@@ -64,7 +65,8 @@ async def test_unknown_text_gets_a_hint_not_silence(bot: RunningBot) -> None:
     assert "こんにちは" in reply["text"] and "ヘルプ" in reply["text"]
 
 
-async def test_retried_activity_has_no_second_effect(bot: RunningBot) -> None:
+async def test_retried_activity_has_no_second_effect(any_bot: RunningBot) -> None:
+    bot = any_bot  # on SQLite and on PostgreSQL
     activity = bot.channel.builder.message("help")
     first, second = await asyncio.gather(bot.post(activity), bot.post(activity))
     third = await bot.post(activity)
@@ -72,7 +74,8 @@ async def test_retried_activity_has_no_second_effect(bot: RunningBot) -> None:
     assert len(bot.channel.activities_in(activity["conversation"]["id"])) == 1
 
 
-async def test_uninstall_marks_the_conversation_and_nothing_is_posted_there_again(bot: RunningBot) -> None:
+async def test_uninstall_marks_the_conversation_and_nothing_is_posted_there_again(any_bot: RunningBot) -> None:
+    bot = any_bot  # on SQLite and on PostgreSQL
     b = bot.channel.builder
     activity = b.installation_update("add", conversation_type="groupChat")
     conversation_id = activity["conversation"]["id"]
