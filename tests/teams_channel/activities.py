@@ -191,39 +191,56 @@ def _resolve(
     return conv, who
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where and by whom an activity happens: every builder takes these as keyword arguments."""
+
+    service_url: str
+    app_id: str = DEFAULT_APP_ID
+    bot_name: str = DEFAULT_BOT_NAME
+    conversation: Conversation | None = None
+    conversation_type: ConversationType = "personal"
+    user: User | None = None
+    tenant_id: str | None = None
+    conversation_id: str | None = None
+    team_id: str | None = None
+    channel_id: str | None = None
+    locale: str = "ja-JP"
+
+
+def _start(activity_type: str, where: Where, activity_id: str | None = None) -> tuple[dict[str, Any], Conversation]:
+    """The envelope every activity shares, and the conversation it resolved to."""
+    w = where
+    conv, who = _resolve(
+        w.conversation, w.conversation_type, w.user, w.tenant_id, w.conversation_id, w.team_id, w.channel_id, w.app_id
+    )
+    activity = _envelope(
+        activity_type,
+        conversation=conv,
+        user=who,
+        service_url=w.service_url,
+        app_id=w.app_id,
+        bot_name=w.bot_name,
+        locale=w.locale,
+        activity_id=activity_id,
+    )
+    return activity, conv
+
+
 def message(
     text: str | None,
     *,
-    service_url: str,
-    app_id: str = DEFAULT_APP_ID,
-    bot_name: str = DEFAULT_BOT_NAME,
-    conversation: Conversation | None = None,
-    conversation_type: ConversationType = "personal",
-    locale: str = "ja-JP",
-    tenant_id: str | None = None,
-    user: User | None = None,
-    conversation_id: str | None = None,
-    team_id: str | None = None,
-    channel_id: str | None = None,
     value: dict[str, Any] | None = None,
     reply_to_id: str | None = None,
     mention_bot: bool = False,
     activity_id: str | None = None,
+    **where: Any,
 ) -> dict[str, Any]:
     """A user's message; `value` makes it an Action.Submit (Teams sends the card's data, no text)."""
-    conv, who = _resolve(conversation, conversation_type, user, tenant_id, conversation_id, team_id, channel_id, app_id)
-    activity = _envelope(
-        "message",
-        conversation=conv,
-        user=who,
-        service_url=service_url,
-        app_id=app_id,
-        bot_name=bot_name,
-        locale=locale,
-        activity_id=activity_id,
-    )
+    place = Where(**where)
+    activity, _ = _start("message", place, activity_id)
     if text is not None:
-        mention = f"<at>{bot_name}</at>"
+        mention = f"<at>{place.bot_name}</at>"
         activity["text"] = f"{mention} {text}" if mention_bot else text
         activity["textFormat"] = "plain"
         activity["attachments"] = [{"contentType": "text/html", "content": f"<p>{activity['text']}</p>"}]
@@ -231,7 +248,7 @@ def message(
             activity["entities"].insert(
                 0,
                 {
-                    "mentioned": {"id": f"28:{app_id}", "name": bot_name},
+                    "mentioned": {"id": f"28:{place.app_id}", "name": place.bot_name},
                     "text": mention,
                     "type": "mention",
                 },
@@ -254,36 +271,17 @@ _EVENT_TYPES = {
 
 def conversation_update(
     *,
-    service_url: str,
-    app_id: str = DEFAULT_APP_ID,
-    bot_name: str = DEFAULT_BOT_NAME,
     members_added: list[dict[str, Any]] | None = None,
     members_removed: list[dict[str, Any]] | None = None,
     event_type: str | None = None,
-    conversation: Conversation | None = None,
-    conversation_type: ConversationType = "personal",
-    user: User | None = None,
-    tenant_id: str | None = None,
-    conversation_id: str | None = None,
-    team_id: str | None = None,
-    channel_id: str | None = None,
-    locale: str = "ja-JP",
+    **where: Any,
 ) -> dict[str, Any]:
     """conversationUpdate; with no members given, the bot itself was added (app installed)."""
-    conv, who = _resolve(conversation, conversation_type, user, tenant_id, conversation_id, team_id, channel_id, app_id)
-    activity = _envelope(
-        "conversationUpdate",
-        conversation=conv,
-        user=who,
-        service_url=service_url,
-        app_id=app_id,
-        bot_name=bot_name,
-        locale=locale,
-        activity_id=None,
-    )
+    place = Where(**where)
+    activity, conv = _start("conversationUpdate", place)
     del activity["entities"], activity["locale"], activity["localTimestamp"], activity["localTimezone"]
     if members_added is None and members_removed is None:
-        members_added = [{"id": f"28:{app_id}"}]
+        members_added = [{"id": f"28:{place.app_id}"}]
     if members_added is not None:
         activity["membersAdded"] = members_added
     if members_removed is not None:
@@ -295,32 +293,10 @@ def conversation_update(
 
 
 def installation_update(
-    action: Literal["add", "remove", "add-upgrade", "remove-upgrade"] = "add",
-    *,
-    service_url: str,
-    app_id: str = DEFAULT_APP_ID,
-    bot_name: str = DEFAULT_BOT_NAME,
-    conversation: Conversation | None = None,
-    conversation_type: ConversationType = "personal",
-    user: User | None = None,
-    tenant_id: str | None = None,
-    conversation_id: str | None = None,
-    team_id: str | None = None,
-    channel_id: str | None = None,
-    locale: str = "ja-JP",
+    action: Literal["add", "remove", "add-upgrade", "remove-upgrade"] = "add", **where: Any
 ) -> dict[str, Any]:
     """installationUpdate (app added to / removed from a personal scope, chat or team)."""
-    conv, who = _resolve(conversation, conversation_type, user, tenant_id, conversation_id, team_id, channel_id, app_id)
-    activity = _envelope(
-        "installationUpdate",
-        conversation=conv,
-        user=who,
-        service_url=service_url,
-        app_id=app_id,
-        bot_name=bot_name,
-        locale=locale,
-        activity_id=None,
-    )
+    activity, conv = _start("installationUpdate", Where(**where))
     activity["action"] = action
     if conv.type == "channel":
         activity["channelData"]["settings"] = {"selectedChannel": {"id": conv.channel_id}}
@@ -329,34 +305,10 @@ def installation_update(
 
 
 def invoke(
-    name: str,
-    value: dict[str, Any] | None = None,
-    *,
-    service_url: str,
-    app_id: str = DEFAULT_APP_ID,
-    bot_name: str = DEFAULT_BOT_NAME,
-    conversation: Conversation | None = None,
-    conversation_type: ConversationType = "personal",
-    user: User | None = None,
-    tenant_id: str | None = None,
-    conversation_id: str | None = None,
-    team_id: str | None = None,
-    channel_id: str | None = None,
-    reply_to_id: str | None = None,
-    locale: str = "ja-JP",
+    name: str, value: dict[str, Any] | None = None, *, reply_to_id: str | None = None, **where: Any
 ) -> dict[str, Any]:
     """Any invoke: task/fetch, task/submit, composeExtension/fetchTask, adaptiveCard/action …"""
-    conv, who = _resolve(conversation, conversation_type, user, tenant_id, conversation_id, team_id, channel_id, app_id)
-    activity = _envelope(
-        "invoke",
-        conversation=conv,
-        user=who,
-        service_url=service_url,
-        app_id=app_id,
-        bot_name=bot_name,
-        locale=locale,
-        activity_id=None,
-    )
+    activity, _ = _start("invoke", Where(**where))
     activity["name"] = name
     activity["value"] = value if value is not None else {}
     activity["channelData"]["source"] = {"name": "message"}
