@@ -120,6 +120,11 @@ class BotConnector:
         path = f"v3/conversations/{_segment(conversation_id)}/pagedmembers"
         return await self.request("GET", service_url, path, params=params)
 
+    async def member(self, service_url: str, conversation_id: str, member_id: str) -> JSON:
+        """One member of a chat or team (Teams answers with their `userRole`: user, guest or owner)."""
+        path = f"v3/conversations/{_segment(conversation_id)}/members/{_segment(member_id)}"
+        return await self.request("GET", service_url, path)
+
     async def team_channels(self, service_url: str, team_id: str) -> JSON:
         return await self.request("GET", service_url, f"v3/teams/{_segment(team_id)}/conversations")
 
