@@ -90,8 +90,8 @@ def results(
     return [_chart(poll, tally, lang), count]
 
 
-def _vote_controls(poll: Poll, lang: str, mine: Sequence[int]) -> list[dict[str, Any]]:
-    ids = {"poll_id": poll.poll_id}
+def _vote_controls(poll: Poll, lang: str, mine: Sequence[int], ticket: str | None = None) -> list[dict[str, Any]]:
+    ids = {"poll_id": poll.poll_id, **({"ticket": ticket} if ticket else {})}
     if not poll.multi:
         return [
             {"type": "ActionSet", "actions": [vote_action(("✓ " if i in mine else "") + option, {**ids, "choice": i})]}
@@ -124,8 +124,12 @@ def poll_card(
     mine: Sequence[int] | None = None,
     *,
     threshold: int = PRIVACY_THRESHOLD,
+    ticket: str | None = None,
 ) -> Card:
-    """The card in the conversation; with `mine` (a voter's own choices) the view only that voter gets."""
+    """The card in the conversation; with `mine` (a voter's own choices) the view only that voter gets.
+
+    With a `ticket` (`PollService.ticket`) it is the copy in a person's 1:1 chat: its vote buttons carry the
+    ticket, and it has no details/creator buttons (those work only in the poll's own conversation)."""
     lang = lang or poll.lang
     body = _body(poll, tally, lang, threshold)
     if mine:
@@ -136,7 +140,9 @@ def poll_card(
         if poll.is_open:
             body.append(paragraph(t("polls.card.change_hint", lang), subtle=True))
     if poll.is_open:
-        body += _vote_controls(poll, lang, mine or ())
+        body += _vote_controls(poll, lang, mine or (), ticket)
+    if ticket is not None:
+        return card(body, [], lang)
     ids = {"poll_id": poll.poll_id}
     actions = [] if poll.anonymous else [execute(t("polls.button.details", lang), DETAILS, ids)]
     actions.append(execute(t("polls.button.manage", lang), MANAGE, ids))
@@ -382,10 +388,10 @@ def form_card(lang: str, values: Mapping[str, str] = NEW_FORM, errors: Mapping[s
     return card(body, [preview], lang)
 
 
-def preview_card(poll: Poll, tally: Tally, values: Mapping[str, str]) -> Card:
+def preview_card(poll: Poll, tally: Tally, values: Mapping[str, str], *, threshold: int = PRIVACY_THRESHOLD) -> Card:
     """The poll as it will be posted (without its buttons), with Post and Edit; the form travels in the data."""
     lang = poll.lang
-    frame = {"type": "Container", "style": "emphasis", "items": _body(poll, tally, lang, PRIVACY_THRESHOLD)}
+    frame = {"type": "Container", "style": "emphasis", "items": _body(poll, tally, lang, threshold)}
     frame["items"] += [paragraph(f"• {option}") for option in poll.options]
     kept = {name: values[name] for name in FIELDS if name in values}
     actions = [
@@ -404,9 +410,12 @@ def preview_card(poll: Poll, tally: Tally, values: Mapping[str, str]) -> Card:
     return card([paragraph(t("polls.preview.title", lang), subtle=True), frame], actions, lang)
 
 
-def reminder_card(poll: Poll, tally: Tally, lang: str) -> Card:
-    """The 1:1 reminder: the question, the deadline, and the same vote buttons (votes count in the original)."""
-    card_ = poll_card(poll, tally, lang)
+def reminder_card(
+    poll: Poll, tally: Tally, lang: str, *, ticket: str | None = None, threshold: int = PRIVACY_THRESHOLD
+) -> Card:
+    """The 1:1 reminder: the question, the deadline, and the same vote buttons (votes count in the original;
+    the `ticket` lets this person's votes from the 1:1 chat in)."""
+    card_ = poll_card(poll, tally, lang, ticket=ticket, threshold=threshold)
     card_["body"].insert(0, paragraph(t("polls.reminder.personal", lang), subtle=True))
     return card_
 
@@ -468,5 +477,6 @@ def examples() -> list[Card]:
             ),
             creator_card(replace(closed, lang=lang), tally, lang),
             reminder_card(local, tally, lang),
+            reminder_card(local, tally, lang, ticket="f" * 64, threshold=3),
         ]
     return cards

@@ -18,6 +18,7 @@ from bot.nudges.service import Draft, NudgeService, Origin
 from bot.nudges.store import Nudge
 from bot.nudges.templates import template
 from bot.routes import InvokeBody, Notify, Outcome, Refresh, RouteTable, Say
+from bot.text import has_controls, scalar_text, visible_lines, without_controls
 from bot.turn import Turn
 from cards.dialog import task_form, task_message
 from cards.nudges import CREATE, EDIT, FIELDS, NEW_FORM, TEXT_MAX, confirmation_card, entry_card, form_card, list_card
@@ -60,8 +61,11 @@ def _weekdays(value: Any) -> tuple[int, ...]:
 def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft | None, dict[str, str]]:
     """A checked nudge, or the message for each field to fix. `now` is aware, in the bot's time zone."""
     errors: dict[str, str] = {}
-    text = str(data.get("text") or "").strip()
-    if not text:
+    raw = scalar_text(data.get("text")) or ""
+    text = visible_lines(raw)  # only spaces or zero-width characters is no text
+    if has_controls(raw):
+        errors["text"] = t("nudges.error.control", lang)
+    elif not text:
         errors["text"] = t("nudges.error.text_empty", lang)
     elif len(text) > TEXT_MAX:
         errors["text"] = t("nudges.error.text_long", lang, max=TEXT_MAX, length=len(text))
@@ -110,13 +114,15 @@ def _form(
 ) -> InvokeBody:
     nudge_id = turn.data.get("nudge_id") if isinstance(turn.data.get("nudge_id"), str) else None
     dialog, title = (EDIT, "nudges.dialog.edit") if nudge_id else (CREATE, "nudges.dialog.create")
+    # Control characters (NUL…) can't be seen to be deleted: the re-shown form drops them, the error says why.
+    values = {name: without_controls(value) for name, value in values.items()}
     card = form_card(turn.lang, values, errors, dialog=dialog, nudge_id=nudge_id, quiet=service.quiet)
     return InvokeBody(task_form(card, t(title, turn.lang), height="large"))
 
 
 # ---- finding the nudge a button names -------------------------------------------------------------------------
 async def _changeable(turn: Turn, service: NudgeService) -> Nudge | Notify:
-    nudge = await service.find(turn.data.get("nudge_id"), turn.place.conversation_id)
+    nudge = await service.find(turn.data.get("nudge_id"), turn.place.conversation_id, turn.place.tenant_id)
     if nudge is None:
         return Notify(t("nudges.unknown", turn.lang))
     if not service.may_change(nudge, _user(turn)):
@@ -130,7 +136,9 @@ async def show_entry(turn: Turn) -> Outcome:
 
 
 async def _list(turn: Turn, service: NudgeService) -> dict[str, Any]:
-    return list_card(turn.lang, await service.in_conversation(turn.place.conversation_id), service.tz)
+    return list_card(
+        turn.lang, await service.in_conversation(turn.place.conversation_id, turn.place.tenant_id), service.tz
+    )
 
 
 async def show_list(turn: Turn) -> Outcome:
@@ -195,7 +203,7 @@ async def submit_form(turn: Turn) -> Outcome | list[Outcome]:
         if isinstance(found, Notify):
             return InvokeBody(task_message(found.text))
         editing = found
-    values = {name: str(turn.data[name]) for name in FIELDS if turn.data.get(name) is not None}
+    values = {name: text for name in FIELDS if (text := scalar_text(turn.data.get(name))) is not None}
     if turn.data.get("apply_template"):
         chosen = template(values.get("template", ""))
         if chosen is not None:

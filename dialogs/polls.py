@@ -15,6 +15,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from bot.i18n import t
+from bot.places import same_place
 from bot.polls.export import export_path
 from bot.polls.jobs import (
     non_voters,
@@ -29,6 +30,7 @@ from bot.polls.oneliner import split_oneliner
 from bot.polls.service import PollService
 from bot.polls.validate import check
 from bot.routes import InvokeBody, Notify, Outcome, Refresh, RouteTable, Say
+from bot.text import has_controls, lines_normalized, scalar_text, visible, without_controls
 from bot.turn import Turn
 from cards import polls as cards
 from cards.dialog import task_form, task_message
@@ -57,6 +59,16 @@ def _user(turn: Turn) -> str:
     return turn.actor.aad_object_id or turn.actor.id
 
 
+def _threshold(turn: Turn) -> int:
+    """Anonymous polls show no breakdown below this many ballots (`POLL_PRIVACY_THRESHOLD`)."""
+    return turn.services.settings.poll_privacy_threshold
+
+
+def _text(data: Mapping[str, Any], name: str) -> str:
+    """A form or card value as text; "" when missing or of a type no input sends (a list, an object…)."""
+    return scalar_text(data.get(name)) or ""
+
+
 def _origin(turn: Turn) -> Origin:
     return Origin(
         user_key=_user(turn),
@@ -73,19 +85,19 @@ def _origin(turn: Turn) -> Origin:
 
 def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft | None, dict[str, str]]:
     """A checked poll, or the message for each field to fix. `now` is aware, in the bot's time zone."""
-    question = str(data.get("question") or "").strip()
-    options = [line.strip() for line in str(data.get("options") or "").splitlines() if line.strip()]
-    multi = str(data.get("multi")).lower() == "true"
+    question = visible(_text(data, "question"))
+    options = [line for line in map(visible, lines_normalized(_text(data, "options")).split("\n")) if line]
+    multi = _text(data, "multi").lower() == "true"
     errors: dict[str, str] = {}
-    raw_max = str(data.get("max_choices") or "").strip()
+    raw_max = _text(data, "max_choices").strip()
     max_choices = int(raw_max) if raw_max.isdigit() else None
     if raw_max and max_choices is None:
         errors["max_choices"] = t("polls.error.max_choices", lang, count=len(options))
     day, at = form_date(data.get("date")), form_time(data.get("time"))
     deadline = None
-    if str(data.get("date") or "").strip() and day is None:
+    if _text(data, "date").strip() and day is None:
         errors["deadline"] = t("polls.error.date", lang)
-    if (str(data.get("time") or "").strip() and at is None) or (at is not None and day is None):
+    if (_text(data, "time").strip() and at is None) or (at is not None and day is None):
         errors.setdefault("deadline", t("polls.error.date", lang))
     if day is not None:
         deadline = datetime.combine(day, at or time(17, 0), tzinfo=now.tzinfo)
@@ -95,14 +107,14 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
         errors.setdefault(field, t(key, lang, **params))
     if errors:
         return None, errors
-    remind = str(data.get("remind") or "")
+    remind = _text(data, "remind")
     visibility = next((v for v in Visibility if v.value == data.get("visibility")), Visibility.LIVE)
     return Draft(
         question=question,
         options=tuple(options),
         multi=multi,
         max_choices=max_choices if multi else None,
-        anonymous=str(data.get("anonymous")).lower() == "true",
+        anonymous=_text(data, "anonymous").lower() == "true",
         visibility=visibility,
         deadline=deadline,
         remind_before=int(remind) if remind.isdigit() and int(remind) in REMIND_BEFORE_MINUTES else None,
@@ -110,7 +122,9 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
 
 
 def _form(turn: Turn, values: Mapping[str, str], errors: Mapping[str, str] | None = None) -> InvokeBody:
-    card = cards.form_card(turn.lang, values, errors)
+    """The form, re-shown with what was typed (control characters such as NUL removed: nobody can see them to
+    delete them, so the form drops them and the error says why)."""
+    card = cards.form_card(turn.lang, {name: without_controls(value) for name, value in values.items()}, errors)
     return InvokeBody(task_form(card, t("polls.dialog.create", turn.lang), height="large"))
 
 
@@ -119,6 +133,8 @@ async def start(turn: Turn) -> Outcome | None:
     """「投票」 alone: the entry card; 「投票 質問 / 選択肢1 / 選択肢2」: post that poll right away."""
     if not turn.text:
         return Say(card=cards.entry_card(turn.lang))
+    if has_controls(turn.text):
+        return Notify("\n\n".join([t("polls.oneliner.control", turn.lang), t("polls.oneliner.usage", turn.lang)]))
     service = await poll_service(turn.services)
     question, options = split_oneliner(turn.text)
     problems = check(question, options, now=datetime.now(UTC))
@@ -137,7 +153,7 @@ async def open_form(turn: Turn) -> Outcome:
 
 
 async def submit_form(turn: Turn) -> Outcome:
-    values = {name: str(turn.data[name]) for name in cards.FIELDS if turn.data.get(name) is not None}
+    values = {name: _text(turn.data, name) for name in cards.FIELDS if scalar_text(turn.data.get(name)) is not None}
     if turn.data.get("step") == "edit":
         return _form(turn, values)
     service = await poll_service(turn.services)
@@ -147,7 +163,7 @@ async def submit_form(turn: Turn) -> Outcome:
     origin = _origin(turn)
     if turn.data.get("step") != "post":
         sketch = service.sketch(origin, draft)
-        preview = cards.preview_card(sketch, Tally((0,) * len(sketch.options), 0), values)
+        preview = cards.preview_card(sketch, Tally((0,) * len(sketch.options), 0), values, threshold=_threshold(turn))
         return InvokeBody(task_form(preview, t("polls.dialog.preview", turn.lang), height="large"))
     posted = await post_poll(turn.services, service, origin, await service.create(origin, draft))
     return InvokeBody(task_message(t("polls.posted" if posted else "polls.post_failed", turn.lang)))
@@ -155,19 +171,51 @@ async def submit_form(turn: Turn) -> Outcome:
 
 # ---- voting -----------------------------------------------------------------------------------------------------
 def _choices(data: Mapping[str, Any]) -> tuple[int, ...] | None:
-    """The options a click names: `choice` (a single-select button) or `choices` ("0,2", a multi-select form)."""
-    raw = [data["choice"]] if "choice" in data else str(data.get("choices") or "").split(",")
+    """The options a click names: `choice` (a single-select button) or `choices` ("0,2", a multi-select form);
+    None for anything else (a list, an object, null, a fraction…)."""
+    if "choice" in data:
+        raw = [scalar_text(data["choice"])]
+    else:
+        choices = scalar_text(data.get("choices"))
+        raw = None if choices is None else choices.split(",")
+    if raw is None or None in raw:
+        return None
     texts = [str(item).strip() for item in raw if str(item).strip()]
     if not texts or not all(_WHOLE.fullmatch(text) for text in texts):
         return None
     return tuple(sorted({int(text) for text in texts}))
 
 
-async def vote(turn: Turn) -> Outcome | None:
-    service = await poll_service(turn.services)
+def _here(turn: Turn, poll: Poll) -> bool:
+    """Whether the turn is in the poll's own chat or channel (any thread of it) and tenant."""
+    return same_place(poll.conversation_id, poll.tenant_id, turn.place.conversation_id, turn.place.tenant_id)
+
+
+def _ticketed(turn: Turn, service: PollService, poll: Poll) -> bool:
+    """A click on a personal reminder: in the voter's 1:1 chat, same tenant, with the ticket sent to them."""
+    return (
+        turn.place.conversation_type == "personal"
+        and (poll.tenant_id or "") == (turn.place.tenant_id or "")
+        and service.ticket_valid(poll.poll_id, _user(turn), turn.data.get("ticket"))
+    )
+
+
+async def _poll(turn: Turn, service: PollService, *, ticketed: bool = False) -> Poll | Notify:
+    """The poll a button names, only where it was posted (or, for votes, a person's own reminder): an id copied
+    into another chat, channel, tenant or 1:1 finds a notice and changes nothing."""
     poll = await service.find(turn.data.get("poll_id"))
     if poll is None:
         return Notify(t("polls.vote.unknown", turn.lang))
+    if not _here(turn, poll) and not (ticketed and _ticketed(turn, service, poll)):
+        return Notify(t("polls.elsewhere", turn.lang))
+    return poll
+
+
+async def vote(turn: Turn) -> Outcome | None:
+    service = await poll_service(turn.services)
+    poll = await _poll(turn, service, ticketed=True)
+    if isinstance(poll, Notify):
+        return poll
     choices = _choices(turn.data)
     if choices is None:
         return Notify(t("polls.vote.invalid", turn.lang))
@@ -177,25 +225,32 @@ async def vote(turn: Turn) -> Outcome | None:
     request_card_update(turn.services, service, result.poll)
     if turn.data.get("via") == "submit":
         return None  # an older client: a refreshed card would replace the shared one for everybody
-    return Refresh(cards.poll_card(result.poll, result.tally, turn.lang, mine=result.choices))
+    ticket = None if _here(turn, poll) else service.ticket(poll.poll_id, _user(turn))
+    return Refresh(
+        cards.poll_card(
+            result.poll, result.tally, turn.lang, mine=result.choices, threshold=_threshold(turn), ticket=ticket
+        )
+    )
 
 
 async def view(turn: Turn) -> Outcome:
     """Back to the poll as this person sees it (their own choices marked)."""
     service = await poll_service(turn.services)
-    poll = await service.find(turn.data.get("poll_id"))
-    if poll is None:
-        return Notify(t("polls.vote.unknown", turn.lang))
+    poll = await _poll(turn, service, ticketed=True)
+    if isinstance(poll, Notify):
+        return poll
     mine = await service.ballot_of(poll, _user(turn))
-    return Refresh(cards.poll_card(poll, await service.store.tally(poll), turn.lang, mine=mine))
+    ticket = None if _here(turn, poll) else service.ticket(poll.poll_id, _user(turn))
+    tally = await service.store.tally(poll)
+    return Refresh(cards.poll_card(poll, tally, turn.lang, mine=mine, threshold=_threshold(turn), ticket=ticket))
 
 
 # ---- the creator's tools ----------------------------------------------------------------------------------------
 async def _creators(turn: Turn) -> tuple[PollService, Poll] | Notify:
     service = await poll_service(turn.services)
-    poll = await service.find(turn.data.get("poll_id"))
-    if poll is None:
-        return Notify(t("polls.vote.unknown", turn.lang))
+    poll = await _poll(turn, service)
+    if isinstance(poll, Notify):
+        return poll
     if not service.is_creator(poll, _user(turn)):
         return Notify(t("polls.creator_only", turn.lang))
     return service, poll
@@ -203,7 +258,7 @@ async def _creators(turn: Turn) -> tuple[PollService, Poll] | Notify:
 
 async def _tools(turn: Turn, service: PollService, poll: Poll, **extra: Any) -> Refresh:
     tally = await service.store.tally(poll)
-    return Refresh(cards.creator_card(poll, tally, turn.lang, **extra))
+    return Refresh(cards.creator_card(poll, tally, turn.lang, threshold=_threshold(turn), **extra))
 
 
 async def manage(turn: Turn) -> Outcome:
@@ -301,12 +356,12 @@ async def export(turn: Turn) -> Outcome:
 
 def parse_recurrence(data: Mapping[str, Any]) -> dict[str, Any] | str | None:
     """The repeat form: None (stop), a recurrence, or "invalid"."""
-    kind = str(data.get("repeat_kind") or "none")
+    kind = scalar_text(data.get("repeat_kind", "none"))
     if kind == "none":
         return None
-    at = form_time(data.get("repeat_at"))
-    weekday, day = str(data.get("repeat_weekday") or ""), str(data.get("repeat_day") or "")
-    if at is None or kind not in {"weekly", "monthly"}:
+    at = form_time(scalar_text(data.get("repeat_at")))
+    weekday, day = _text(data, "repeat_weekday").strip(), _text(data, "repeat_day").strip()
+    if kind is None or at is None or kind not in {"weekly", "monthly"}:
         return "invalid"
     if kind == "weekly":
         return {"kind": kind, "at": f"{at:%H:%M}", "weekday": int(weekday)} if weekday in set("0123456") else "invalid"

@@ -83,15 +83,20 @@ def register(routes: RouteTable) -> None:
 
     @routes.verb("tips.show")
     async def show(turn: Turn) -> Outcome:
-        wanted = turn.data.get("category")
+        """A tip of the button's category (any category without one, or when it is no longer known)."""
+        wanted = turn.data.get("category", "")
+        if not isinstance(wanted, str):
+            return Notify(t("tips.bad_request", turn.lang))
         known = {category.id for category in default_library().categories}
         return await _show_tip(turn, wanted if wanted in known else None)
 
     @routes.verb("tips.feedback")
     async def feedback(turn: Turn) -> Outcome:
         library = default_library()
-        tip = library.tip(str(turn.data.get("tip_id")))
-        rating = turn.data.get("rating")
+        tip_id, rating = turn.data.get("tip_id"), turn.data.get("rating")
+        if not isinstance(tip_id, str) or not isinstance(rating, str):
+            return Notify(t("tips.bad_request", turn.lang))
+        tip = library.tip(tip_id)
         if tip is None or rating not in RATINGS:
             return Notify(t("tips.unknown_tip", turn.lang))
         helpful = RATINGS[rating]
@@ -104,4 +109,7 @@ def register(routes: RouteTable) -> None:
 
     @routes.verb("tips.daily")
     async def daily_button(turn: Turn) -> Outcome:
-        return await _daily(turn, str(turn.data.get("command") or ""))
+        command = turn.data.get("command", "")
+        if not isinstance(command, str):
+            return Notify(t("tips.bad_request", turn.lang))
+        return await _daily(turn, command)

@@ -49,7 +49,8 @@ async def post_poll(services: Services, service: PollService, origin: Origin, po
     """Post the new poll's card where it was made and plan its jobs; None (poll forgotten) if Teams refused."""
     tally = await service.store.tally(poll)
     card = poll_card(poll, tally, threshold=services.settings.poll_privacy_threshold)
-    delivery = await services.sender.post(origin.conversation_id, {"type": "message", "attachments": [attachment(card)]})
+    activity = {"type": "message", "attachments": [attachment(card)]}
+    delivery = await services.sender.post(origin.conversation_id, activity)
     if not delivery.sent:
         log.warning("poll %s not posted: %s", poll.poll_id, delivery.error)
         await service.discard(poll)
@@ -65,7 +66,8 @@ def request_card_update(services: Services, service: PollService, poll: Poll) ->
     async def render() -> dict[str, Any]:
         await service.store.clean(poll.poll_id)  # cleared before reading: a vote after this sets it again
         current = await service.store.get(poll.poll_id) or poll
-        return poll_card(current, await service.store.tally(current), threshold=services.settings.poll_privacy_threshold)
+        tally = await service.store.tally(current)
+        return poll_card(current, tally, threshold=services.settings.poll_privacy_threshold)
 
     services.card_refresher.request(poll.conversation_id, poll.activity_id, render)
 
@@ -135,7 +137,8 @@ async def remind_personally(
     sent = 0
     for aad_id, conversation_id in chats.items():
         card = reminder_card(poll, tally, poll.lang, ticket=service.ticket(poll.poll_id, aad_id), threshold=threshold)
-        sent += (await services.sender.post(conversation_id, {"type": "message", "attachments": [attachment(card)]})).sent
+        activity = {"type": "message", "attachments": [attachment(card)]}
+        sent += (await services.sender.post(conversation_id, activity)).sent
     return sent, len(aad_ids) - sent
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+from bot.text import visible
+
 _SEPARATOR = re.compile(r"[/／]")
 
 
 def split_oneliner(text: str) -> tuple[str, list[str]]:
-    """The question and the options, trimmed; empty parts dropped (the checks live in `bot.polls.validate`)."""
-    parts = [part.strip() for part in _SEPARATOR.split(text)]
+    """The question and the options as a reader sees them (`bot.text.visible`); parts with nothing visible (only
+    spaces or zero-width characters) are dropped. The checks live in `bot.polls.validate`."""
+    parts = [visible(part) for part in _SEPARATOR.split(text)]
     question, *options = parts or [""]
     return question, [option for option in options if option]

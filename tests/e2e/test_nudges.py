@@ -3,6 +3,7 @@ and pausing, editing, deleting, snoozing, quiet hours and restarts behave as a t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -319,3 +320,36 @@ async def test_the_real_scheduler_runs_the_stored_job_and_it_plans_the_next_run(
     [current] = await nudge_service(bot.services).in_conversation(room.conversation.id)
     assert current.next_run_at == job_of(bot, nudge).next_run_time
     assert current.next_run_at is not None and current.next_run_at > soon
+
+
+OTHER_TENANT = "99999999-8888-4777-8666-555555555555"
+
+
+@pytest.mark.parametrize("where", ["thread", "same id, other tenant", "other tenant", "1:1"])
+async def test_a_nudge_answers_only_in_its_own_chat_and_tenant(bot: RunningBot, where: str) -> None:
+    room = await Room.install(bot)
+    nudge = await room.create(WEEKLY)
+    lead = room.lead
+    if where == "thread":
+        conversation = replace(room.conversation, id=f"{room.conversation.id};messageid=1700000000000")
+    elif where == "same id, other tenant":
+        conversation = replace(room.conversation, tenant_id=OTHER_TENANT)
+    elif where == "other tenant":
+        conversation = Conversation.group_chat(tenant_id=OTHER_TENANT)
+        lead = User(lead.name, lead.aad_object_id, tenant_id=OTHER_TENANT)
+    else:
+        conversation = bot.channel.builder.personal(lead)
+    elsewhere = Room(bot, conversation, lead)
+    answer = await elsewhere.click("nudge.pause", nudge.nudge_id)
+    [stored] = await nudge_service(bot.services).in_conversation(room.conversation.id)
+    if where == "thread":  # a reply thread of the nudge's channel is the same place
+        assert answer["type"] == "application/vnd.microsoft.card.adaptive" and stored.paused
+        return
+    assert answer["value"] == t("nudges.unknown") and not stored.paused
+    assert (await elsewhere.fetch({"dialog": "nudge.edit", "nudge_id": nudge.nudge_id}))["task"]["value"] == t(
+        "nudges.unknown"
+    )
+    assert (await elsewhere.click("nudge.delete", nudge.nudge_id))["value"] == t("nudges.unknown")
+    listing = await elsewhere.click("nudge.list", "")
+    assert WEEKLY["text"] not in repr(listing)
+    assert await stored_nudges(bot) == 1

@@ -136,7 +136,7 @@ def test_export_links_are_signed_and_expire_after_ten_minutes() -> None:
 
 
 def test_every_example_card_builds() -> None:
-    assert len(examples()) == 28
+    assert len(examples()) == 30
 
 
 def test_the_poll_domain_does_not_import_botbuilder() -> None:
