@@ -253,6 +253,7 @@ async def test_nudges_survive_a_restart(channel: TeamsChannel, sqlite_url: str) 
 
 BAD_INPUT = [
     ("text", {"text": ""}, "nudges.error.text_empty", {}),
+    ("text", {"text": "\u200b\ufeff\n\u200d "}, "nudges.error.text_empty", {}),
     ("text", {"text": "あ" * 5000}, "nudges.error.text_long", {"max": 500, "length": 5000}),
     ("time", {"time": "25:61"}, "nudges.error.time", {}),
     ("date", {"kind": "once", "date": "2020-01-01"}, "nudges.error.past", {}),
@@ -262,7 +263,9 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize("lang, locale", [("ja", "ja-JP"), ("en", "en-US")])
-@pytest.mark.parametrize("field, bad, key, params", BAD_INPUT, ids=[case[2].split(".")[-1] for case in BAD_INPUT])
+@pytest.mark.parametrize(
+    "field, bad, key, params", BAD_INPUT, ids=[f"{i}-{case[2].split('.')[-1]}" for i, case in enumerate(BAD_INPUT)]
+)
 async def test_bad_input_reshows_the_form_with_the_problem_next_to_the_field(
     bot: RunningBot, lang: str, locale: str, field: str, bad: dict[str, Any], key: str, params: dict[str, Any]
 ) -> None:
@@ -353,3 +356,15 @@ async def test_a_nudge_answers_only_in_its_own_chat_and_tenant(bot: RunningBot, 
     listing = await elsewhere.click("nudge.list", "")
     assert WEEKLY["text"] not in repr(listing)
     assert await stored_nudges(bot) == 1
+
+
+@pytest.mark.parametrize("lang, locale", [("ja", "ja-JP"), ("en", "en-US")])
+async def test_control_characters_reshow_the_form_without_them(bot: RunningBot, lang: str, locale: str) -> None:
+    room = await Room.install(bot)
+    body = await room.submit({"dialog": "nudge.create", **WEEKLY, "text": "今週の\x1b学び\x07"}, locale=locale)
+    assert body["task"]["type"] == "continue"
+    form = body["task"]["value"]["card"]["content"]["body"]
+    position = next(i for i, element in enumerate(form) if element.get("id") == "text")
+    assert form[position]["value"] == "今週の学び"
+    assert (form[position + 1]["text"], form[position + 1]["color"]) == (t("nudges.error.control", lang), "Attention")
+    assert await stored_nudges(bot) == 0 and room.posted() == []

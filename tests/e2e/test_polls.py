@@ -410,11 +410,24 @@ BAD_INPUT = [
     ("question", {"question": "  "}, "polls.error.question_empty", {}),
     ("options", {"options": "和食\n" + "あ" * 600}, "polls.error.option_long", {"max": 100, "length": 600}),
     ("date", {"date": "2020-01-01", "time": "10:00"}, "polls.error.past", {}),
+    ("question", {"question": "\u200b\ufeff\u3000"}, "polls.error.question_empty", {}),
+    ("options", {"options": "和食\n\u200b\u200d"}, "polls.error.too_few", {"min": 2, "count": 1}),
+    ("options", {"options": "和食\n和\u200b食\n洋食"}, "polls.error.duplicate", {}),
+]
+BAD_INPUT_IDS = [
+    "too_few",
+    "too_many",
+    "question_empty",
+    "option_long",
+    "past",
+    "invisible",
+    "invisible_option",
+    "twins",
 ]
 
 
 @pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
-@pytest.mark.parametrize("field, bad, key, params", BAD_INPUT, ids=[case[2].split(".")[-1] for case in BAD_INPUT])
+@pytest.mark.parametrize("field, bad, key, params", BAD_INPUT, ids=BAD_INPUT_IDS)
 async def test_bad_input_reshows_the_form_with_the_problem_next_to_the_field(
     bot: RunningBot, locale: str, field: str, bad: dict[str, Any], key: str, params: dict[str, Any]
 ) -> None:
@@ -464,3 +477,41 @@ async def test_the_submit_fallback_counts_the_vote_without_showing_it_to_everybo
     shared = room.shared_card(poll)
     assert chart_totals(shared)["和食"] == 1 and t("polls.card.mine", choices="和食") not in texts(shared)
     assert len(room.posted()) == 1  # the poll itself: no per-voter message in the channel
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+async def test_control_characters_reshow_the_form_without_them_and_store_nothing(bot: RunningBot, locale: str) -> None:
+    room = await Room.install(bot)
+    lang = locale[:2]
+    body = await room.submit(
+        {"step": "preview", **LUNCH, "question": "ランチ\x1b[31m?", "options": "和食\n洋\x07食"}, locale
+    )
+    assert body["task"]["type"] == "continue" and body["task"]["value"]["title"] == t("polls.dialog.create", lang)
+    form = body["task"]["value"]["card"]["content"]["body"]
+    assert form[0]["value"] == "ランチ[31m?" and form[1] == {**form[1], "text": t("polls.error.control", lang)}
+    options = next(element for element in form if element.get("id") == "options")
+    assert options["value"] == "和食\n洋食"
+    assert await count(bot, polls) == 0 and room.posted() == []
+    # What the form shows now is clean: sent as it is, it goes through.
+    poll = await room.create({"question": form[0]["value"], "options": options["value"]}, locale)
+    assert (poll.question, poll.options) == ("ランチ[31m?", ["和食", "洋食"])
+
+
+@pytest.mark.parametrize(
+    "line, key, params",
+    [
+        ("投票 \u200b\ufeff / 和食 / 洋食", "polls.error.question_empty", {}),
+        ("投票 ランチ? / 和食 / 和\u200b食", "polls.error.duplicate", {}),
+        ("投票 ランチ? / 和食 / \u200b\u200d", "polls.error.too_few", {"min": 2, "count": 1}),
+        ("投票 ランチ\x07? / 和食 / 洋食", "polls.oneliner.control", {}),
+    ],
+    ids=["invisible_question", "twins", "invisible_option", "control"],
+)
+async def test_a_one_liner_with_invisible_or_control_characters_says_what_to_fix(
+    bot: RunningBot, line: str, key: str, params: dict[str, Any]
+) -> None:
+    room = await Room.install(bot)
+    await room.say(line)
+    [answer] = room.posted()
+    assert t(key, **params) in visible_text(answer) and t("polls.oneliner.usage") in visible_text(answer)
+    assert await count(bot, polls) == 0

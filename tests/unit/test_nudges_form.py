@@ -33,6 +33,16 @@ def test_all_problems_are_reported_together_in_the_users_language() -> None:
     }
 
 
+def test_invisible_or_control_characters_are_no_message() -> None:
+    for text in ("\u200b", "\ufeff\u200d", " \u3000\n\u200b "):
+        _, errors = parse_form({**VALID, "text": text}, "ja", NOW)
+        assert errors == {"text": t("nudges.error.text_empty", "ja")}, repr(text)
+    _, errors = parse_form({**VALID, "text": "お知らせ\x00"}, "en", NOW)
+    assert errors == {"text": t("nudges.error.control", "en")}
+    draft, _ = parse_form({**VALID, "text": "\u200b1行目\r\n2行目\ufeff"}, "ja", NOW)
+    assert draft is not None and draft.text == "1行目\n2行目"
+
+
 def test_kind_day_and_one_off_dates() -> None:
     assert parse_form({**VALID, "kind": "hourly"}, "ja", NOW)[1] == {"kind": t("nudges.error.kind")}
     assert parse_form({**VALID, "kind": "monthly", "day": "0"}, "ja", NOW)[1] == {"day": t("nudges.error.day")}

@@ -75,6 +75,20 @@ def test_checks_name_each_field_with_its_numbers() -> None:
     assert check("Q", ["A", "B"], now=NOW, deadline=NOW)["deadline"][0] == "polls.error.past"
 
 
+def test_invisible_text_is_no_text_and_invisible_differences_make_no_new_option() -> None:
+    assert check("\u200b\ufeff ", ["A", "B"], now=NOW)["question"][0] == "polls.error.question_empty"
+    assert check("Q", ["A", "\u200d\u3000"], now=NOW)["options"][0] == "polls.error.option_empty"
+    for twins in (["和食", "和\u200b食"], ["和食", "\ufeff和食"], ["Sushi", "ＳＵＳＨＩ"]):
+        assert check("Q", twins, now=NOW)["options"][0] == "polls.error.duplicate", twins
+    assert split_oneliner("\u200b / 和食 / \u200b\u200d / 洋食") == ("", ["和食", "洋食"])
+
+
+def test_control_characters_are_refused_in_the_question_and_the_options() -> None:
+    assert check("Q\x00", ["A", "B"], now=NOW)["question"] == ("polls.error.control", {})
+    assert check("Q", ["A", "B\x1b"], now=NOW)["options"] == ("polls.error.control", {})
+    assert check("Q", ["A", "B\tC"], now=NOW) == {}
+
+
 def test_anonymous_voter_keys_are_keyed_per_poll_and_reveal_nothing() -> None:
     key = derive_key("app-password", b"installation")
     first = anonymous_voter_key(key, "poll1", "aad-user")
