@@ -368,3 +368,36 @@ async def test_control_characters_reshow_the_form_without_them(bot: RunningBot, 
     assert form[position]["value"] == "今週の学び"
     assert (form[position + 1]["text"], form[position + 1]["color"]) == (t("nudges.error.control", lang), "Attention")
     assert await stored_nudges(bot) == 0 and room.posted() == []
+
+
+JUNK = [["x"], {"a": 1}, 99, 1.5, True, None]
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+@pytest.mark.parametrize("junk", JUNK, ids=["list", "dict", "number", "fraction", "boolean", "null"])
+async def test_every_nudge_verb_answers_junk_data_with_a_notice(bot: RunningBot, junk: Any, locale: str) -> None:
+    room = await Room.install(bot)
+    nudge = await room.create(WEEKLY)
+    lang = locale[:2]
+    cases = [
+        ("nudge.pause", {"nudge_id": junk}, "nudges.unknown"),
+        ("nudge.resume", {"nudge_id": junk}, "nudges.unknown"),
+        ("nudge.delete", {"nudge_id": junk}, "nudges.unknown"),
+        ("nudge.snooze", {"nudge_id": junk}, "nudges.snooze_personal_only"),  # reads no data; a channel can't snooze
+    ]
+    # nudge.list reads no data at all: whatever it is sent, it answers with the list.
+    assert {verb for verb, _, _ in cases} | {"nudge.list"} == {
+        verb for verb in bot.services.routes.verbs() if verb.startswith("nudge.")
+    }
+    for verb, data, key in cases:
+        activity = bot.channel.builder.card_action(verb, data, locale=locale, **room._where(None))
+        status, body = await bot.post(activity)
+        assert status == 200, (verb, data)
+        assert body["type"] == "application/vnd.microsoft.activity.message" and body["value"] == t(key, lang), verb
+    for dialog in ("nudge.edit", "nudge.create"):
+        fetched = await room.bot.post(
+            bot.channel.builder.task_fetch({"dialog": dialog, "nudge_id": junk}, locale=locale, **room._where(None))
+        )
+        assert fetched == (200, {"task": {"type": "message", "value": t("nudges.unknown", lang)}})
+    [unchanged] = await nudge_service(bot.services).in_conversation(room.conversation.id)
+    assert unchanged.nudge_id == nudge.nudge_id and not unchanged.paused

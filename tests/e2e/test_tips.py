@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from bot.i18n import t
 from bot.tips.library import default_library
 from bot.tips.tables import tip_feedback
 from tests.support.bot import RunningBot, start_bot
@@ -115,22 +117,24 @@ async def feedback_rows(bot: RunningBot) -> list[tuple[str, str, bool]]:
         return [tuple(row) for row in (await conn.execute(query)).all()]
 
 
-async def test_feedback_clicked_twice_is_one_row_and_the_card_thanks_the_user(bot: RunningBot) -> None:
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+async def test_feedback_clicked_twice_is_one_row_and_the_card_thanks_the_user(bot: RunningBot, locale: str) -> None:
     b = bot.channel.builder
+    lang = locale[:2]
     user = b.user()
     conversation = b.personal(user)
-    [posted] = await say(bot, "ヒント", user=user, conversation=conversation)
+    [posted] = await say(bot, "ヒント" if lang == "ja" else "tip", user=user, conversation=conversation, locale=locale)
     tip_id = tip_id_of(posted)
-    title = LIBRARY.tip(tip_id).texts["ja"].title  # type: ignore[union-attr]
+    title = LIBRARY.tip(tip_id).texts[lang].title  # type: ignore[union-attr]
 
-    for rating, chosen in (("helpful", "役に立った"), ("not_helpful", "いまいち")):
+    for rating, button in (("helpful", "tips.button.helpful"), ("not_helpful", "tips.button.not_helpful")):
         click = b.card_action(
-            "tips.feedback", {"tip_id": tip_id, "rating": rating}, user=user, conversation=conversation
+            "tips.feedback", {"tip_id": tip_id, "rating": rating}, user=user, conversation=conversation, locale=locale
         )
         status, body = await bot.post(click)
         assert status == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
         refreshed = visible_text({"attachments": [{"contentType": body["type"], "content": body["value"]}]})
-        assert title in refreshed and f"「{chosen}」" in refreshed and "ありがとうございます" in refreshed
+        assert title in refreshed and t("tips.thanks", lang, choice=t(button, lang)) in refreshed
 
     assert await feedback_rows(bot) == [(tip_id, user.aad_object_id, False)]
 
@@ -141,10 +145,12 @@ async def test_feedback_clicked_twice_is_one_row_and_the_card_thanks_the_user(bo
         user=user,
         conversation=conversation,
         reply_to_id=posted["id"],
+        locale=locale,
     )
     assert (await bot.post(submit))[0] == 200
     updated = bot.channel.activity(conversation.id, posted["id"])
-    assert updated is not None and "「役に立った」" in visible_text(updated)
+    assert updated is not None
+    assert t("tips.thanks", lang, choice=t("tips.button.helpful", lang)) in visible_text(updated)
     assert await feedback_rows(bot) == [(tip_id, user.aad_object_id, True)]
 
 
@@ -179,3 +185,26 @@ async def test_admins_see_the_poorly_rated_tips_and_others_are_politely_refused(
         assert "only administrators" in refusal_en["text"]
     finally:
         await bot.stop()
+
+
+JUNK = [["x"], {"a": 1}, 99, 1.5, True, None]
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+@pytest.mark.parametrize("junk", JUNK, ids=["list", "dict", "number", "fraction", "boolean", "null"])
+async def test_every_tips_verb_answers_junk_data_with_a_notice(bot: RunningBot, junk: Any, locale: str) -> None:
+    """`tips.show {category: ["x"]}` used to crash (an unhashable list) into the generic apology."""
+    tip = LIBRARY.tips[0]
+    cases = [
+        ("tips.show", {"category": junk}),
+        ("tips.feedback", {"tip_id": junk, "rating": "helpful"}),
+        ("tips.feedback", {"tip_id": tip.id, "rating": junk}),
+        ("tips.daily", {"command": junk}),
+    ]
+    assert {verb for verb, _ in cases} == {verb for verb in bot.services.routes.verbs() if verb.startswith("tips.")}
+    for verb, data in cases:
+        status, body = await bot.post(bot.channel.builder.card_action(verb, data, locale=locale))
+        assert status == 200, (verb, data)
+        assert body["type"] == "application/vnd.microsoft.activity.message", (verb, data, body)
+        assert body["value"] == t("tips.bad_request", locale[:2]), (verb, data)
+    assert await feedback_rows(bot) == []
