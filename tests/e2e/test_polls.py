@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 
 from bot.i18n import t
 from bot.polls.export import export_path
-from bot.polls.jobs import close_poll, poll_service, refresh_dirty_cards, repeat_poll
+from bot.polls.jobs import close_poll, poll_service, refresh_dirty_cards, remind_before_deadline, repeat_poll
 from bot.polls.model import Poll
 from bot.polls.tables import poll_ballots, poll_choices, polls
 from tests.cardcheck import assert_valid_card
@@ -145,72 +145,104 @@ async def test_a_poll_made_in_the_dialog_is_previewed_posted_and_valid(bot: Runn
 
 
 @pytest.mark.parametrize(
-    "line", ["投票 今日のランチ? / 和食 / 洋食 / 中華", "poll 今日のランチ? ／ 和食 ／ 洋食 ／ 中華"]
+    "locale, line, expected",
+    [
+        ("ja-JP", "投票 今日のランチ? / 和食 / 洋食 / 中華", ("今日のランチ?", ["和食", "洋食", "中華"])),
+        ("ja-JP", "poll 今日のランチ? ／ 和食 ／ 洋食 ／ 中華", ("今日のランチ?", ["和食", "洋食", "中華"])),
+        ("en-US", "poll Lunch today? / Sushi / Pasta / Curry", ("Lunch today?", ["Sushi", "Pasta", "Curry"])),
+        ("en-US", "POLL Lunch today? ／ Sushi ／ Pasta", ("Lunch today?", ["Sushi", "Pasta"])),
+    ],
 )
-async def test_the_one_line_form_posts_the_poll_right_away(bot: RunningBot, line: str) -> None:
+async def test_the_one_line_form_posts_the_poll_right_away(
+    bot: RunningBot, locale: str, line: str, expected: tuple[str, list[str]]
+) -> None:
     room = await Room.install(bot)
-    await room.say(line)
+    await room.say(line, locale=locale)
     poll = await latest_poll(bot)
-    assert (poll.question, poll.options) == ("今日のランチ?", ["和食", "洋食", "中華"])
-    assert_valid_card(room.shared_card(poll))
+    assert (poll.question, poll.options, poll.lang) == (*expected, locale[:2])
+    card = room.shared_card(poll)
+    assert_valid_card(card)
+    assert t("polls.meta.single", locale[:2]) in " ".join(texts(card))
+    assert t("polls.button.manage", locale[:2]) in texts(card)
 
 
-async def test_a_one_liner_with_one_option_says_what_to_fix_and_stores_nothing(bot: RunningBot) -> None:
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+async def test_a_one_liner_with_one_option_says_what_to_fix_and_stores_nothing(bot: RunningBot, locale: str) -> None:
     room = await Room.install(bot)
-    await room.say("poll Lunch? / Sushi", locale="en-US")
-    assert t("polls.error.too_few", "en", min=2, count=1) in visible_text(room.posted()[-1])
+    await room.say("poll Lunch? / Sushi", locale=locale)
+    answer = visible_text(room.posted()[-1])
+    assert (
+        t("polls.error.too_few", locale[:2], min=2, count=1) in answer
+        and t("polls.oneliner.usage", locale[:2]) in answer
+    )
     assert await count(bot, polls) == 0
 
 
-async def test_the_message_extension_opens_the_form_previews_and_the_bot_posts(bot: RunningBot) -> None:
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+async def test_the_message_extension_opens_the_form_previews_and_the_bot_posts(bot: RunningBot, locale: str) -> None:
     room = await Room.install(bot)
+    lang, where = locale[:2], room._where(None, locale)
     context = {"commandId": "createPoll", "commandContext": "compose", "context": {"theme": "default"}}
-    fetched = await room._post(bot.channel.builder.invoke("composeExtension/fetchTask", context, **room._where(None)))
-    assert (
-        fetched["task"]["type"] == "continue"
-        and fetched["task"]["value"]["card"]["content"]["body"][0]["id"] == "question"
-    )
+    fetched = await room._post(bot.channel.builder.invoke("composeExtension/fetchTask", context, **where))
+    form = fetched["task"]["value"]["card"]["content"]
+    assert fetched["task"]["type"] == "continue" and form["body"][0]["id"] == "question"
+    assert form["body"][0]["label"] == t("polls.form.question", lang)
+    assert fetched["task"]["value"]["title"] == t("polls.dialog.create", lang)
     preview = await room._post(
         bot.channel.builder.invoke(
-            "composeExtension/submitAction", {**context, "data": {"step": "preview", **LUNCH}}, **room._where(None)
+            "composeExtension/submitAction", {**context, "data": {"step": "preview", **LUNCH}}, **where
         )
     )
+    assert preview["task"]["value"]["title"] == t("polls.dialog.preview", lang)
     post = next(a for a in preview["task"]["value"]["card"]["content"]["actions"] if a["data"].get("step") == "post")
+    assert post["title"] == t("polls.button.post", lang)
     assert await count(bot, polls) == 0  # a preview stores nothing
     done = await room._post(
-        bot.channel.builder.invoke(
-            "composeExtension/submitAction", {**context, "data": post["data"]}, **room._where(None)
-        )
+        bot.channel.builder.invoke("composeExtension/submitAction", {**context, "data": post["data"]}, **where)
     )
-    assert done == {"task": {"type": "message", "value": t("polls.posted")}}
+    assert done == {"task": {"type": "message", "value": t("polls.posted", lang)}}
     poll = await latest_poll(bot)
-    assert_valid_card(room.shared_card(poll))
+    shared = room.shared_card(poll)
+    assert_valid_card(shared)
+    assert poll.lang == lang and t("polls.button.manage", lang) in texts(shared)
 
 
-async def test_one_click_votes_and_the_voter_sees_their_choice_and_can_change_it(bot: RunningBot) -> None:
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+async def test_one_click_votes_and_the_voter_sees_their_choice_and_can_change_it(bot: RunningBot, locale: str) -> None:
     room = await Room.install(bot)
-    poll = await room.create()
+    lang = locale[:2]
+    poll = await room.create(LUNCH, locale)
     voter = bot.channel.builder.user("鈴木 一郎")
     button = vote_button(room.shared_card(poll), "洋食")
-    answer = await room.click(button["verb"], button["data"], voter)
+    answer = await room.click(button["verb"], button["data"], voter, locale)
     assert answer["type"] == "application/vnd.microsoft.card.adaptive"
     mine = answer["value"]
-    assert t("polls.card.mine", choices="洋食") in texts(mine) and vote_button(mine, "洋食")["title"] == "✓ 洋食"
+    assert t("polls.card.mine", lang, choices="洋食") in texts(mine) and vote_button(mine, "洋食")["title"] == "✓ 洋食"
+    assert t("polls.card.change_hint", lang) in texts(mine)
     assert chart_totals(mine)["洋食"] == 1
     assert_valid_card(mine)
 
-    changed = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 2}, voter)
-    assert t("polls.card.mine", choices="中華") in texts(changed["value"])
+    changed = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 2}, voter, locale)
+    assert t("polls.card.mine", lang, choices="中華") in texts(changed["value"])
     assert chart_totals(changed["value"]) == {"和食": 0, "洋食": 0, "中華": 1}
     assert await count(bot, poll_ballots) == 1
     await bot.services.card_refresher.flush()
-    assert chart_totals(room.shared_card(poll)) == {"和食": 0, "洋食": 0, "中華": 1}
-    assert t("polls.card.mine", choices="中華") not in texts(
-        room.shared_card(poll)
-    )  # nobody's choice on the shared card
+    shared = room.shared_card(poll)
+    assert chart_totals(shared) == {"和食": 0, "洋食": 0, "中華": 1}
+    assert t("polls.results.ballots", lang, count=1) in texts(shared)  # the shared card speaks the poll's language
+    assert t("polls.card.mine", lang, choices="中華") not in texts(shared)  # nobody's choice on the shared card
 
 
-async def test_double_clicks_and_racing_clicks_leave_one_ballot(bot: RunningBot) -> None:
+async def test_double_clicks_and_racing_clicks_leave_one_ballot(channel: TeamsChannel, database_url: str) -> None:
+    bot = await start_bot(channel, database_url)
+    try:
+        await _racing_clicks(bot)
+    finally:
+        await bot.stop()
+
+
+async def _racing_clicks(bot: RunningBot) -> None:
+    """Runs on SQLite and on PostgreSQL (`database_url`): the unique (poll, voter) key holds on both."""
     room = await Room.install(bot)
     poll = await room.create({**LUNCH, "multi": "true", "max_choices": "2"})
     voter = bot.channel.builder.user("鈴木 一郎")
@@ -247,21 +279,24 @@ async def test_forged_closed_and_unknown_votes_change_nothing(bot: RunningBot) -
     assert closed["value"] == t("polls.vote.closed") and await count(bot, poll_ballots) == 0
 
 
-async def test_anonymous_ballots_store_no_ids_and_show_no_breakdown_below_five(bot: RunningBot) -> None:
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+async def test_anonymous_ballots_store_no_ids_and_show_no_breakdown_below_five(bot: RunningBot, locale: str) -> None:
     room = await Room.install(bot)
-    poll = await room.create({**LUNCH, "anonymous": "true"})
+    lang = locale[:2]
+    poll = await room.create({**LUNCH, "anonymous": "true"}, locale)
     voters = [bot.channel.builder.user(f"職員 {i}") for i in range(5)]
     for voter in voters[:4]:
-        answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voter)
-    threshold = t("polls.results.threshold", threshold=5)
+        answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voter, locale)
+    threshold = t("polls.results.threshold", lang, threshold=5)
     assert threshold in texts(answer["value"]) and not any(
         e["type"].startswith("Chart") for e in answer["value"]["body"]
     )
     await bot.services.card_refresher.flush()
     assert threshold in texts(room.shared_card(poll))
 
-    answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 1}, voters[4])
+    answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 1}, voters[4], locale)
     assert chart_totals(answer["value"]) == {"和食": 4, "洋食": 1, "中華": 0}
+    assert t("polls.meta.anonymous", lang) in " ".join(texts(answer["value"]))
 
     async with bot.services.store.engine.connect() as conn:
         dump = ""
@@ -271,8 +306,8 @@ async def test_anonymous_ballots_store_no_ids_and_show_no_breakdown_below_five(b
     for voter in voters:
         assert voter.aad_object_id not in dump and voter.id not in dump and voter.name not in dump
     assert "29:" not in dump
-    details = await room.click("poll.details", {"poll_id": poll.poll_id})
-    assert details["value"] == t("polls.details.anonymous")
+    details = await room.click("poll.details", {"poll_id": poll.poll_id}, locale=locale)
+    assert details["value"] == t("polls.details.anonymous", lang)
 
 
 async def test_named_details_only_for_the_creator(bot: RunningBot) -> None:
@@ -515,3 +550,86 @@ async def test_a_one_liner_with_invisible_or_control_characters_says_what_to_fix
     [answer] = room.posted()
     assert t(key, **params) in visible_text(answer) and t("polls.oneliner.usage") in visible_text(answer)
     assert await count(bot, polls) == 0
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+async def test_the_reminder_before_the_deadline_mentions_who_has_not_voted(bot: RunningBot, locale: str) -> None:
+    room = await Room.install(bot)
+    lang = locale[:2]
+    day = (datetime.now(TOKYO) + timedelta(days=2)).date()
+    poll = await room.create({**LUNCH, "date": day.isoformat(), "time": "10:00", "remind": "60"}, locale)
+    deadline = datetime(day.year, day.month, day.day, 10, 0, tzinfo=TOKYO)
+    assert poll.deadline == deadline and poll.remind_before == 60
+    assert bot.services.scheduler is not None
+    job = bot.services.scheduler.get(f"poll-remind:{poll.poll_id}")
+    assert job is not None and job.func_ref == "bot.polls.jobs:remind_before_deadline"
+    assert job.kwargs == {"poll_id": poll.poll_id}
+    assert job.next_run_time == deadline - timedelta(minutes=60)
+    local = job.next_run_time.astimezone(TOKYO)
+    assert (local.date(), local.hour, local.minute) == (day, 9, 0)  # 09:00 Tokyo time, an hour before 10:00
+
+    b = bot.channel.builder
+    voted, waiting, late = b.user("鈴木 一郎"), b.user("田中 次郎"), b.user("高橋 三郎")
+    bot.channel.set_members([room.lead, voted, waiting, late], room.conversation.id)
+    await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voted, locale)
+    before = len(room.posted())
+    await remind_before_deadline(poll.poll_id)
+    [reminder] = room.posted()[before:]
+    mentioned = {e["mentioned"]["id"] for e in reminder["entities"] if e["type"] == "mention"}
+    assert mentioned == {waiting.id, late.id}  # not the voter, not the creator
+    assert reminder["text"].startswith(t("polls.reminder.thread", lang, question=poll.question))
+    assert "<at>田中 次郎</at>" in reminder["text"] and "鈴木 一郎" not in reminder["text"]
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+async def test_the_reminder_of_an_anonymous_poll_names_nobody(bot: RunningBot, locale: str) -> None:
+    room = await Room.install(bot)
+    lang = locale[:2]
+    day = (datetime.now(TOKYO) + timedelta(days=2)).date()
+    form = {**LUNCH, "anonymous": "true", "date": day.isoformat(), "time": "10:00", "remind": "1440"}
+    poll = await room.create(form, locale)
+    assert bot.services.scheduler is not None
+    job = bot.services.scheduler.get(f"poll-remind:{poll.poll_id}")
+    assert job is not None and job.next_run_time == datetime(
+        day.year, day.month, day.day, 10, 0, tzinfo=TOKYO
+    ) - timedelta(days=1)
+
+    b = bot.channel.builder
+    voted, waiting = b.user("鈴木 一郎"), b.user("田中 次郎")
+    bot.channel.set_members([room.lead, voted, waiting], room.conversation.id)
+    await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voted, locale)
+    before = len(room.posted())
+    await remind_before_deadline(poll.poll_id)
+    [reminder] = room.posted()[before:]
+    assert reminder["text"] == t("polls.reminder.deadline", lang, question=poll.question)
+    assert not reminder.get("entities") and not reminder.get("attachments")
+    for person in (voted, waiting):  # who voted (or not) is exactly what an anonymous poll keeps to itself
+        assert person.name not in repr(reminder) and person.id not in repr(reminder)
+
+
+async def test_the_privacy_threshold_comes_from_the_setting(channel: TeamsChannel, sqlite_url: str) -> None:
+    bot = await start_bot(channel, sqlite_url, POLL_PRIVACY_THRESHOLD="3")
+    try:
+        assert bot.settings.poll_privacy_threshold == 3
+        room = await Room.install(bot)
+        poll = await room.create({**LUNCH, "anonymous": "true"})
+        voters = [bot.channel.builder.user(f"職員 {i}") for i in range(3)]
+        below = t("polls.results.threshold", threshold=3)
+        for voter in voters[:2]:
+            answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 1}, voter)
+        assert below in texts(answer["value"]) and not any(
+            e["type"].startswith("Chart") for e in answer["value"]["body"]
+        )
+        tools = await room.click("poll.manage", {"poll_id": poll.poll_id})
+        assert below in texts(tools["value"])  # the creator too
+        await bot.services.card_refresher.flush()
+        assert below in texts(room.shared_card(poll))
+
+        answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voters[2])
+        assert chart_totals(answer["value"]) == {"和食": 1, "洋食": 2, "中華": 0}  # 3 ballots: shown, not at 5
+        await bot.services.card_refresher.flush()
+        assert chart_totals(room.shared_card(poll)) == {"和食": 1, "洋食": 2, "中華": 0}
+        view = await room.click("poll.view", {"poll_id": poll.poll_id}, voters[0])
+        assert chart_totals(view["value"])["洋食"] == 2
+    finally:
+        await bot.stop()
