@@ -17,6 +17,7 @@ from bot.nudges.schedule import Kind, Schedule
 from bot.nudges.service import Draft, NudgeService, Origin
 from bot.nudges.store import Nudge
 from bot.nudges.templates import template
+from bot.roles import is_team_owner
 from bot.routes import InvokeBody, Notify, Outcome, Refresh, RouteTable, Say
 from bot.text import has_controls, scalar_text, visible_lines, without_controls
 from bot.turn import Turn
@@ -121,13 +122,17 @@ def _form(
 
 
 # ---- finding the nudge a button names -------------------------------------------------------------------------
-async def _changeable(turn: Turn, service: NudgeService) -> Nudge | Notify:
+async def _changeable(turn: Turn, service: NudgeService, *, muting: bool = False) -> Nudge | Notify:
+    """The nudge a button names, if this user may change it: its creator, an admin, or — to mute (pause) or
+    unmute it in a channel — an owner of the team."""
     nudge = await service.find(turn.data.get("nudge_id"), turn.place.conversation_id, turn.place.tenant_id)
     if nudge is None:
         return Notify(t("nudges.unknown", turn.lang))
-    if not service.may_change(nudge, _user(turn)):
-        return Notify(t("nudges.not_allowed", turn.lang))
-    return nudge
+    if service.may_change(nudge, _user(turn)):
+        return nudge
+    if muting and await is_team_owner(turn.services.sender.connector, turn.place, turn.actor):
+        return nudge
+    return Notify(t("nudges.not_allowed", turn.lang))
 
 
 # ---- commands and buttons -------------------------------------------------------------------------------------
@@ -160,7 +165,7 @@ async def snooze(turn: Turn) -> Outcome:
 
 async def _set_paused(turn: Turn, paused: bool) -> Outcome:
     service = nudge_service(turn.services)
-    nudge = await _changeable(turn, service)
+    nudge = await _changeable(turn, service, muting=True)
     if isinstance(nudge, Notify):
         return nudge
     await service.set_paused(nudge, paused, datetime.now(UTC))

@@ -210,6 +210,23 @@ async def test_forged_ids_and_other_peoples_nudges_change_nothing(bot: RunningBo
     assert unchanged.paused is False and job_of(bot, unchanged)
 
 
+async def test_a_team_owner_may_mute_a_channel_nudge_but_not_delete_it(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    nudge = await room.create(WEEKLY)
+    owner, member = bot.channel.builder.user("佐藤 課長", user_role="owner"), bot.channel.builder.user("鈴木 一郎")
+    bot.channel.set_members([room.lead, owner, member], room.conversation.team_id)
+
+    assert (await room.click("nudge.pause", nudge.nudge_id, user=member))["value"] == t("nudges.not_allowed")
+    muted = await room.click("nudge.pause", nudge.nudge_id, user=owner)
+    assert muted["type"] == "application/vnd.microsoft.card.adaptive"
+    [paused] = await nudge_service(bot.services).in_conversation(room.conversation.id)
+    assert paused.paused
+    assert (await room.click("nudge.delete", nudge.nudge_id, user=owner))["value"] == t("nudges.not_allowed")
+    assert (await room.click("nudge.resume", nudge.nudge_id, user=owner))["type"].endswith("card.adaptive")
+    [resumed] = await nudge_service(bot.services).in_conversation(room.conversation.id)
+    assert not resumed.paused and job_of(bot, resumed)
+
+
 async def test_a_snoozed_user_gets_nothing_in_their_personal_chat_for_a_week(bot: RunningBot) -> None:
     user = bot.channel.builder.user("田中 次郎")
     room = await Room.install(bot, bot.channel.builder.personal(user), user)
