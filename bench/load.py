@@ -33,6 +33,12 @@ class PhaseResult:
     latencies_ms: list[float]
     failures: Counter[str] = field(default_factory=Counter)
     emulator: dict[str, int] = field(default_factory=dict)
+    bot_cpu_seconds: float = math.nan  # CPU the bot process used during the phase (user + system)
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """The bot's own cost of one request: unlike throughput, blind to what else the machine is doing."""
+        return 1000 * self.bot_cpu_seconds / self.requests if self.requests else math.nan
 
     @property
     def errors(self) -> int:
@@ -55,6 +61,7 @@ class PhaseResult:
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
             "throughput_rps": round(self.throughput, 1),
+            "bot_cpu_ms_per_request": round(self.cpu_ms_per_request, 3),
             "p50_ms": round(self.percentile(50), 1),
             "p90_ms": round(self.percentile(90), 1),
             "p99_ms": round(self.percentile(99), 1),

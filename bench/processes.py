@@ -112,6 +112,12 @@ class Children:
             time.sleep(0.1)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def supervised(prefix: str, run: Callable[[Children, Path], T], invalid: tuple[type[Exception], ...] = ()) -> T | int:
     """Run a benchmark with its child processes in a scratch folder; every child is ended however it ends.
 
