@@ -95,10 +95,10 @@ def create_app(settings: Settings) -> web.Application:
         set_runtime(services)
         scheduler = services.scheduler
         scheduler.start(process_jobs=settings.run_scheduler)
-        scheduler.add_cron(PURGE_JOB_ID, f"{__name__}:purge_processed_activities", hour=3, minute=17)
+        await scheduler.add_cron(PURGE_JOB_ID, f"{__name__}:purge_processed_activities", hour=3, minute=17)
         # APScheduler 3 sleeps until the next job it knows of; jobs written by writer-only instances are noticed
         # at this wake-up at the latest.
-        scheduler.add_cron(WAKE_UP_JOB_ID, f"{__name__}:wake_up", hour="*", minute="*")
+        await scheduler.add_cron(WAKE_UP_JOB_ID, f"{__name__}:wake_up", hour="*", minute="*")
         await refresh_dirty_cards(services)  # polls: cards a crash left stale, deadlines that passed while down
         warming = asyncio.create_task(_warm_identity(settings, services.sender))
         # Everything loaded so far (botbuilder, msrest, SQLAlchemy, catalogs) lives as long as the process:

@@ -122,13 +122,15 @@ class Scheduler:
         # so one yield lets it run before we return.
         await asyncio.sleep(0)
 
-    def add_at(self, job_id: str, func_ref: str, run_at: datetime, kwargs: dict[str, Any] | None = None) -> JobInfo:
+    async def add_at(
+        self, job_id: str, func_ref: str, run_at: datetime, kwargs: dict[str, Any] | None = None
+    ) -> JobInfo:
         """Run `func_ref(**kwargs)` once at `run_at` (timezone-aware); replaces a job with the same id."""
         if run_at.tzinfo is None or run_at.utcoffset() is None:
             raise ValueError(f"run_at must be timezone-aware, got naive {run_at!r}")
-        return self._add(job_id, func_ref, DateTrigger(run_date=run_at, timezone=self._aps.timezone), kwargs)
+        return await self._add(job_id, func_ref, DateTrigger(run_date=run_at, timezone=self._aps.timezone), kwargs)
 
-    def add_cron(
+    async def add_cron(
         self,
         job_id: str,
         func_ref: str,
@@ -141,12 +143,12 @@ class Scheduler:
     ) -> JobInfo:
         """Run `func_ref(**kwargs)` on a cron schedule in the bot's timezone; replaces a job with the same id."""
         trigger = CronTrigger(day_of_week=day_of_week, day=day, hour=hour, minute=minute, timezone=self._aps.timezone)
-        return self._add(job_id, func_ref, trigger, kwargs)
+        return await self._add(job_id, func_ref, trigger, kwargs)
 
-    def remove(self, job_id: str) -> bool:
+    async def remove(self, job_id: str) -> bool:
         """Remove a job; False if there was none (removing is idempotent)."""
         try:
-            self._aps.remove_job(job_id)
+            await asyncio.to_thread(self._aps.remove_job, job_id)
         except JobLookupError:
             return False
         return True
@@ -169,12 +171,16 @@ class Scheduler:
             "next_run_time": min(next_runs).isoformat() if next_runs else None,
         }
 
-    def _add(self, job_id: str, func_ref: str, trigger: Any, kwargs: dict[str, Any] | None) -> JobInfo:
+    async def _add(self, job_id: str, func_ref: str, trigger: Any, kwargs: dict[str, Any] | None) -> JobInfo:
         if ":" not in func_ref:
             raise ValueError(f"func_ref must be 'package.module:function', got {func_ref!r}")
         kwargs = dict(kwargs or {})
         json.dumps(kwargs)  # TypeError now, not a pickled live object that breaks after a restart
-        job = self._aps.add_job(func_ref, trigger, id=job_id, kwargs=kwargs, replace_existing=True)
+        # The job store writes through a synchronous engine: off the loop, so a write waiting for SQLite's lock
+        # can't freeze the turn that holds it (APScheduler's add_job is thread-safe; it wakes the loop itself).
+        job = await asyncio.to_thread(
+            self._aps.add_job, func_ref, trigger, id=job_id, kwargs=kwargs, replace_existing=True
+        )
         return _info(job)
 
 

@@ -118,7 +118,7 @@ class NudgeService:
 
     async def delete(self, nudge: Nudge) -> None:
         await self.store.remove(nudge.nudge_id)
-        self._scheduler.remove(job_id(nudge.nudge_id))
+        await self._scheduler.remove(job_id(nudge.nudge_id))
 
     # ---- a member's snooze ----------------------------------------------------------------------------------
     async def snooze(self, user_key: str, tenant_id: str | None, now: datetime) -> datetime:
@@ -140,7 +140,7 @@ class NudgeService:
         """
         nudge = await self.store.get(nudge_id)
         if nudge is None:
-            self._scheduler.remove(job_id(nudge_id))
+            await self._scheduler.remove(job_id(nudge_id))
             return None
         local = now.astimezone(self.tz)
         if not may_post_at(nudge.schedule, local, self.quiet):
@@ -168,10 +168,8 @@ class NudgeService:
         jobs = self._scheduler
         planned = await self.store.change(nudge.nudge_id, next_run_at=when) or nudge
         if when is None:
-            jobs.remove(job_id(nudge.nudge_id))
+            await jobs.remove(job_id(nudge.nudge_id))
         else:
-            jobs.add_at(job_id(nudge.nudge_id), JOB_FUNCTION, when, {"nudge_id": nudge.nudge_id})
+            await jobs.add_at(job_id(nudge.nudge_id), JOB_FUNCTION, when, {"nudge_id": nudge.nudge_id})
         return planned
 
-    def _jobs(self) -> Scheduler:
-        return self._scheduler

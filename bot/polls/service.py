@@ -92,10 +92,10 @@ class PollService:
         saved = await self.store.change(poll.poll_id, activity_id=activity_id) or poll
         if saved.deadline is not None:
             jobs = self._scheduler
-            jobs.add_at(close_job_id(saved.poll_id), CLOSE_JOB, saved.deadline, {"poll_id": saved.poll_id})
+            await jobs.add_at(close_job_id(saved.poll_id), CLOSE_JOB, saved.deadline, {"poll_id": saved.poll_id})
             if saved.remind_before:
                 remind_at = saved.deadline - timedelta(minutes=saved.remind_before)
-                jobs.add_at(remind_job_id(saved.poll_id), REMIND_JOB, remind_at, {"poll_id": saved.poll_id})
+                await jobs.add_at(remind_job_id(saved.poll_id), REMIND_JOB, remind_at, {"poll_id": saved.poll_id})
         return saved
 
     async def discard(self, poll: Poll) -> None:
@@ -146,8 +146,8 @@ class PollService:
         """Close an open poll (None if it was already closed); its deadline and reminder jobs go."""
         closed = await self.store.set_status(poll.poll_id, Status.OPEN, Status.CLOSED, closed_at=now)
         if closed is not None:
-            self._scheduler.remove(close_job_id(poll.poll_id))
-            self._scheduler.remove(remind_job_id(poll.poll_id))
+            await self._scheduler.remove(close_job_id(poll.poll_id))
+            await self._scheduler.remove(remind_job_id(poll.poll_id))
         return closed
 
     async def reopen(self, poll: Poll) -> Poll | None:
@@ -159,14 +159,16 @@ class PollService:
             poll.poll_id, Status.CLOSED, Status.OPEN, closed_at=None, deadline=deadline
         )
         if reopened is not None and reopened.deadline is not None:
-            self._scheduler.add_at(close_job_id(poll.poll_id), CLOSE_JOB, reopened.deadline, {"poll_id": poll.poll_id})
+            await self._scheduler.add_at(
+                close_job_id(poll.poll_id), CLOSE_JOB, reopened.deadline, {"poll_id": poll.poll_id}
+            )
         return reopened
 
-    def set_recurrence(self, poll: Poll, recurrence: dict[str, Any] | None) -> None:
+    async def set_recurrence(self, poll: Poll, recurrence: dict[str, Any] | None) -> None:
         """Repeat `poll` weekly or monthly at a time (None stops it); the cron job is the only state."""
         jobs = self._scheduler
         if recurrence is None:
-            jobs.remove(repeat_job_id(poll.poll_id))
+            await jobs.remove(repeat_job_id(poll.poll_id))
             return
         hour, minute = (int(part) for part in str(recurrence["at"]).split(":"))
         timing: dict[str, Any] = {"hour": hour, "minute": minute}
@@ -174,8 +176,8 @@ class PollService:
             timing["day_of_week"] = int(recurrence["weekday"])
         else:
             timing["day"] = int(recurrence["day"])
-        jobs.add_cron(repeat_job_id(poll.poll_id), REPEAT_JOB, kwargs={"poll_id": poll.poll_id}, **timing)
+        await jobs.add_cron(repeat_job_id(poll.poll_id), REPEAT_JOB, kwargs={"poll_id": poll.poll_id}, **timing)
 
     async def save_recurrence(self, poll: Poll, recurrence: dict[str, Any] | None) -> Poll | None:
-        self.set_recurrence(poll, recurrence)
+        await self.set_recurrence(poll, recurrence)
         return await self.store.change(poll.poll_id, recurrence=recurrence)

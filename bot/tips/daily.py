@@ -37,7 +37,7 @@ def parse_time(text: str) -> tuple[int, int] | None:
 async def subscribe(store: TipStore, scheduler: Scheduler, subscription: Subscription, now: datetime) -> JobInfo:
     """Store the subscription and (re)place its cron job."""
     await store.subscribe(subscription, now)
-    return scheduler.add_cron(
+    return await scheduler.add_cron(
         job_id(subscription.conversation_id),
         JOB_FUNCTION,
         hour=subscription.hour,
@@ -49,5 +49,5 @@ async def subscribe(store: TipStore, scheduler: Scheduler, subscription: Subscri
 
 async def unsubscribe(store: TipStore, scheduler: Scheduler, conversation_id: str) -> bool:
     """Remove the row and the job; True if the conversation was subscribed."""
-    scheduler.remove(job_id(conversation_id))
+    await scheduler.remove(job_id(conversation_id))
     return await store.unsubscribe(conversation_id)

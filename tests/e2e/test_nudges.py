@@ -330,7 +330,7 @@ async def test_the_real_scheduler_runs_the_stored_job_and_it_plans_the_next_run(
     scheduler = bot.services.scheduler
     assert scheduler is not None
     soon = datetime.now(TOKYO) + timedelta(seconds=0.2)
-    scheduler.add_at(f"nudge:{nudge.nudge_id}", "bot.nudges.jobs:fire", soon, {"nudge_id": nudge.nudge_id})
+    await scheduler.add_at(f"nudge:{nudge.nudge_id}", "bot.nudges.jobs:fire", soon, {"nudge_id": nudge.nudge_id})
 
     def replanned() -> datetime | None:  # the job ran once it points past `soon` (posted, or at night shifted)
         job = scheduler.get(f"nudge:{nudge.nudge_id}")

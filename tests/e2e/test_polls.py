@@ -357,7 +357,7 @@ async def test_the_deadline_closes_the_poll_across_a_restart(channel: TeamsChann
         # The deadline passes while the bot is down: move it (and the job) into the past before stopping.
         past = datetime.now(UTC) + timedelta(seconds=1)
         await (await poll_service(first.services)).store.change(poll.poll_id, deadline=past - timedelta(seconds=2))
-        first.services.scheduler.add_at(
+        await first.services.scheduler.add_at(
             f"poll-close:{poll.poll_id}", "bot.polls.jobs:close_poll", past, {"poll_id": poll.poll_id}
         )
     finally:

@@ -86,7 +86,7 @@ async def test_job_survives_restart(make, job_store) -> None:
     url, table = job_store
     run_at = datetime.now(TOKYO).replace(microsecond=0) + timedelta(hours=1)
     first = make(url, table)
-    first.add_at("reminder:1", RECORD, run_at, {"label": "later"})
+    await first.add_at("reminder:1", RECORD, run_at, {"label": "later"})
     await first.shutdown()
 
     second = make(url, table)  # a new process on the same database
@@ -99,7 +99,7 @@ async def test_job_survives_restart(make, job_store) -> None:
 
 async def test_job_due_during_downtime_runs_once_after_restart(make, sqlite_sync_url) -> None:
     first = make(sqlite_sync_url)
-    first.add_at("close-poll:7", RECORD, datetime.now(TOKYO) + timedelta(seconds=0.1), {"label": "due"})
+    await first.add_at("close-poll:7", RECORD, datetime.now(TOKYO) + timedelta(seconds=0.1), {"label": "due"})
     await first.shutdown()
     # Down past APScheduler's default 1 s grace, which would drop the run as "missed".
     await asyncio.sleep(1.25)
@@ -116,7 +116,7 @@ async def test_cron_that_missed_many_runs_runs_once(make, job_store) -> None:
     url, table = job_store
     first = Scheduler(create_scheduler(url, tablename=table))
     first._aps.start(paused=True)  # stored but not processed: the process is "down" from here
-    first.add_cron("tick", RECORD, hour="*", minute="*", kwargs={"label": "tick"})
+    await first.add_cron("tick", RECORD, hour="*", minute="*", kwargs={"label": "tick"})
     first._aps.modify_job("tick", next_run_time=datetime.now(TOKYO) - timedelta(minutes=10))  # 10 missed runs
     await first.shutdown()
 
@@ -131,7 +131,7 @@ async def test_cron_that_missed_many_runs_runs_once(make, job_store) -> None:
 
 async def test_cron_runs_in_tokyo_time(make, sqlite_sync_url) -> None:
     scheduler = make(sqlite_sync_url)
-    job = scheduler.add_cron("daily-tip", RECORD, hour=9, minute=0, kwargs={"label": "tip"})
+    job = await scheduler.add_cron("daily-tip", RECORD, hour=9, minute=0, kwargs={"label": "tip"})
     run = job.next_run_time
     assert run is not None
     assert (run.hour, run.minute, run.utcoffset()) == (9, 0, timedelta(hours=9))
@@ -141,12 +141,12 @@ async def test_cron_runs_in_tokyo_time(make, sqlite_sync_url) -> None:
 async def test_add_replaces_and_remove_is_idempotent(make, sqlite_sync_url) -> None:
     scheduler = make(sqlite_sync_url)
     later = datetime.now(TOKYO) + timedelta(hours=1)
-    scheduler.add_at("x", RECORD, later, {"label": "a"})
-    scheduler.add_at("x", RECORD, later, {"label": "b"})
+    await scheduler.add_at("x", RECORD, later, {"label": "a"})
+    await scheduler.add_at("x", RECORD, later, {"label": "b"})
     job = scheduler.get("x")
     assert job is not None and job.kwargs == {"label": "b"}
-    assert scheduler.remove("x") is True
-    assert scheduler.remove("x") is False
+    assert await scheduler.remove("x") is True
+    assert await scheduler.remove("x") is False
     assert scheduler.job_ids() == []
 
 
@@ -154,11 +154,11 @@ async def test_rejects_what_would_break_after_restart(make, sqlite_sync_url) -> 
     scheduler = make(sqlite_sync_url)
     later = datetime.now(TOKYO) + timedelta(hours=1)
     with pytest.raises(ValueError, match="timezone-aware"):
-        scheduler.add_at("x", RECORD, later.replace(tzinfo=None), {})
+        await scheduler.add_at("x", RECORD, later.replace(tzinfo=None), {})
     with pytest.raises(TypeError):
-        scheduler.add_at("x", RECORD, later, {"when": later})  # not JSON-able
+        await scheduler.add_at("x", RECORD, later, {"when": later})  # not JSON-able
     with pytest.raises(ValueError, match=r"package\.module:function"):
-        scheduler.add_at("x", "record_run", later, {})
+        await scheduler.add_at("x", "record_run", later, {})
     assert scheduler.job_ids() == []
 
 
@@ -166,7 +166,7 @@ async def test_job_reaches_app_services_through_runtime(make, sqlite_sync_url) -
     services: list[str] = []
     set_runtime(services)
     scheduler = make(sqlite_sync_url)
-    scheduler.add_at("now", f"{__name__}:record_via_runtime", datetime.now(TOKYO), {"label": "hi"})
+    await scheduler.add_at("now", f"{__name__}:record_via_runtime", datetime.now(TOKYO), {"label": "hi"})
     await first_run()
     assert services == ["hi"]
 
@@ -186,7 +186,7 @@ async def test_a_writer_only_instance_stores_jobs_for_the_processing_one(sqlite_
     writer.start(process_jobs=False)
     assert writer.running and not writer.processing
     when = datetime.now(ZoneInfo("Asia/Tokyo")) - timedelta(seconds=1)
-    writer.add_at("from-writer", f"{__name__}:record_run", when, {"label": "from-writer"})
+    await writer.add_at("from-writer", f"{__name__}:record_run", when, {"label": "from-writer"})
     await asyncio.sleep(0.3)
     assert RUNS.count("from-writer") == 0  # a writer never runs jobs
     await writer.shutdown()
