@@ -21,7 +21,7 @@ from bot.i18n import language_of, t
 from bot.routes import InvokeBody, Notify, Outcome, Refresh, Say
 from bot.services import Services
 from bot.turn import Actor, Turn
-from cards.base import CONTENT_TYPE
+from cards.base import CONTENT_TYPE, attachment
 from cards.dialog import task_message
 from cards.message import notice_card
 from cards.welcome import welcome_card
@@ -168,6 +168,8 @@ class OpenFlatBot(TeamsActivityHandler):
                 response = InvokeResponse(
                     status=200, body={"statusCode": 200, "type": CARD_RESPONSE, "value": item.card}
                 )
+                if item.shared and turn.reply_to_id:  # the clicker got it in the answer; everyone else too
+                    await self._replace(context, turn.reply_to_id, item.card)
             elif isinstance(item, Notify) and response is None:
                 response = _invoke_message(item.text)
             elif isinstance(item, InvokeBody) and response is None:
@@ -226,14 +228,34 @@ class OpenFlatBot(TeamsActivityHandler):
                 if item.text:
                     await context.send_activity(Activity(type=ActivityTypes.message, text=item.text))
             elif isinstance(item, Refresh):
-                if turn.reply_to_id:
-                    update = _card_activity(item.card)
-                    update.id = turn.reply_to_id
-                    await context.update_activity(update)
-                else:
-                    await context.send_activity(_card_activity(item.card))
+                await self._refresh_by_message(context, turn, item)
             elif isinstance(item, Notify):
                 await context.send_activity(_card_activity(notice_card(item.text, turn.lang)))
+
+    async def _replace(self, context: TurnContext, activity_id: str, card: dict[str, Any]) -> None:
+        update = _card_activity(card)
+        update.id = activity_id
+        await context.update_activity(update)
+
+    async def _refresh_by_message(self, context: TurnContext, turn: Turn, item: Refresh) -> None:
+        """A Refresh reached through Action.Submit (older clients). Replacing the message would show it to
+        everyone, so only a shared card, or any card in a 1:1 chat, does that; someone's own view in a chat or
+        channel goes to their 1:1 chat with the bot, or they are told how to see it."""
+        if item.shared or turn.place.conversation_type == "personal":
+            if turn.reply_to_id:
+                await self._replace(context, turn.reply_to_id, item.card)
+            else:
+                await context.send_activity(_card_activity(item.card))
+            return
+        aad_id = turn.actor.aad_object_id
+        chats = await self.services.store.conversations.personal_chats([aad_id] if aad_id else [], turn.place.tenant_id)
+        if aad_id in chats:
+            delivery = await self.services.sender.post(
+                chats[aad_id], {"type": "message", "attachments": [attachment(item.card)]}
+            )
+            if delivery.sent:
+                return
+        await context.send_activity(Activity(type=ActivityTypes.message, text=t("invoke.personal_view", turn.lang)))
 
 
 def _dialog_step(name: str, value: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:

@@ -29,9 +29,15 @@ class Say:
 
 @dataclass(frozen=True)
 class Refresh:
-    """Replace the card the user clicked with this one."""
+    """Replace the card the user clicked with this one.
+
+    By default the new card is the clicker's own view (Teams shows an Action.Execute answer to the clicker
+    only). `shared=True` says it is the conversation's state (a list everyone sees): it replaces the message
+    for everyone.
+    """
 
     card: Card
+    shared: bool = False
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,7 @@ async def show_list(turn: Turn) -> Outcome:
 
 
 async def refresh_list(turn: Turn) -> Outcome:
-    return Refresh(await _list(turn, nudge_service(turn.services)))
+    return Refresh(await _list(turn, nudge_service(turn.services)), shared=True)
 
 
 async def snooze(turn: Turn) -> Outcome:
@@ -169,7 +169,7 @@ async def _set_paused(turn: Turn, paused: bool) -> Outcome:
     if isinstance(nudge, Notify):
         return nudge
     await service.set_paused(nudge, paused, datetime.now(UTC))
-    return Refresh(await _list(turn, service))
+    return Refresh(await _list(turn, service), shared=True)
 
 
 async def pause(turn: Turn) -> Outcome:
@@ -186,7 +186,7 @@ async def delete(turn: Turn) -> Outcome:
     if isinstance(nudge, Notify):
         return nudge
     await service.delete(nudge)
-    return Refresh(await _list(turn, service))
+    return Refresh(await _list(turn, service), shared=True)
 
 
 # ---- the dialog -----------------------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ async def remind_personally(
 ) -> tuple[int, int]:
     """A 1:1 reminder to each person who has the bot installed; (sent, unreachable). Each card carries that
     person's ticket, so their vote from the 1:1 chat counts in the poll (and nobody else's would)."""
-    chats = await service.store.personal_chats(aad_ids)
+    chats = await services.store.conversations.personal_chats(aad_ids, poll.tenant_id)
     tally = await service.store.tally(poll)
     threshold = services.settings.poll_privacy_threshold
     sent = 0

@@ -9,7 +9,7 @@ transaction, after their vote.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ from bot.polls.model import Poll, Problem, Status, Tally, Vote, VoteResult
 from bot.polls.tables import poll_ballots, poll_choices, poll_secrets, polls
 from bot.polls.tally import tally_of
 from bot.store.engine import insert_for
-from bot.store.tables import conversations, utcnow
+from bot.store.tables import utcnow
 
 _COLUMNS = tuple(field.name for field in fields(Poll))
 BALLOT_SECRET = "ballots"
@@ -194,21 +194,6 @@ class PollStore:
         return {key for (key,) in rows}
 
     # ---- around the feature --------------------------------------------------------------------------------
-    async def personal_chats(self, aad_ids: Iterable[str]) -> dict[str, str]:
-        """Entra id → the bot's installed 1:1 chat with that person (only people who have the app)."""
-        wanted = list(set(aad_ids))
-        if not wanted:
-            return {}
-        query = select(conversations.c.user_aad_id, conversations.c.conversation_id).where(
-            conversations.c.conversation_type == "personal",
-            conversations.c.installed.is_(True),
-            conversations.c.status == "active",
-            conversations.c.user_aad_id.in_(wanted),
-        )
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(query)
-        return {aad_id: conversation_id for aad_id, conversation_id in rows}
-
     async def installation_secret(self, name: str = BALLOT_SECRET) -> bytes:
         """This installation's random secret, created on first use (racing creators agree on the first)."""
         async with self._engine.begin() as conn:

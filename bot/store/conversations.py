@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -156,6 +157,23 @@ class ConversationStore:
             await conn.execute(
                 update(conversations).where(conversations.c.conversation_id == conversation_id).values(values)
             )
+
+    async def personal_chats(self, aad_ids: Iterable[str], tenant_id: str | None) -> dict[str, str]:
+        """Entra id → the bot's installed, reachable 1:1 chat with that person in that tenant (only people who have
+        the app: Teams refuses a bot-started chat with anyone else)."""
+        wanted = list(set(aad_ids))
+        if not wanted:
+            return {}
+        query = select(conversations.c.user_aad_id, conversations.c.conversation_id).where(
+            conversations.c.conversation_type == "personal",
+            conversations.c.installed == true(),
+            conversations.c.status == ACTIVE,
+            conversations.c.user_aad_id.in_(wanted),
+            conversations.c.tenant_id == tenant_id,
+        )
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(query)
+        return {aad_id: conversation_id for aad_id, conversation_id in rows}
 
     async def list_active(
         self, *, tenant_id: str | None = None, conversation_type: str | None = None
