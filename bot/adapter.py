@@ -33,7 +33,8 @@ from bot.wire import activity_from_json, activity_to_json
 
 log = logging.getLogger(__name__)
 
-_INVOKE_CACHE_SIZE = 2048
+_INVOKE_CACHE_SIZE = 512  # answers kept for Teams' retries (cards can be tens of KB each)
+_INVOKE_CACHE_SECONDS = 300.0  # Teams retries within seconds; older answers are not needed
 _AUTH_CACHE_SIZE = 4096
 AUTH_LEEWAY_SECONDS = 300  # botbuilder's clock tolerance for channel tokens
 
@@ -133,7 +134,7 @@ class MessagesEndpoint:
         self._bot = bot
         self._processed = processed
         self._claims: GroupCommit[tuple[str, str], bool] = GroupCommit(self._claim_batch)
-        self._invoke_answers: OrderedDict[tuple[str, str], tuple[int, Any]] = OrderedDict()
+        self._invoke_answers: OrderedDict[tuple[str, str], tuple[float, int, Any]] = OrderedDict()
 
     async def __call__(self, request: web.Request) -> web.Response:
         limit = self._settings.max_body_bytes
@@ -189,16 +190,20 @@ class MessagesEndpoint:
         if activity.type != ActivityTypes.invoke:
             return web.Response(status=200)
         if key in self._invoke_answers:
-            status, body = self._invoke_answers[key]
+            _, status, body = self._invoke_answers[key]
             return web.json_response(body, status=status, dumps=_dumps)
         text = t("invoke.duplicate", language_of(activity.locale))
         body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
         return web.json_response(body, dumps=_dumps)
 
     def _remember(self, key: tuple[str, str], status: int, body: Any) -> None:
-        self._invoke_answers[key] = (status, body)
-        while len(self._invoke_answers) > _INVOKE_CACHE_SIZE:
-            self._invoke_answers.popitem(last=False)
+        now = time.monotonic()
+        self._invoke_answers[key] = (now, status, body)
+        answers = self._invoke_answers
+        while answers and (
+            len(answers) > _INVOKE_CACHE_SIZE or next(iter(answers.values()))[0] < now - _INVOKE_CACHE_SECONDS
+        ):
+            answers.popitem(last=False)
 
 
 def _dumps(value: Any) -> str:

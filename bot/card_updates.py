@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 Render = Callable[[], Awaitable[dict[str, Any]]]
 
 
+MAX_FAILURES = 3  # consecutive failed writes of one card before it waits for the next change
+
+
 class CardRefresher:
     def __init__(
         self,
@@ -37,10 +40,12 @@ class CardRefresher:
         self._dirty: dict[str, dict[str, Render]] = {}  # conversation -> activity -> how to render it now
         self._last_write: dict[str, float] = {}
         self._writers: dict[str, asyncio.Task[None]] = {}
+        self._failures: dict[tuple[str, str], int] = {}
         self.writes = 0
 
     def request(self, conversation_id: str, activity_id: str, render: Render) -> None:
         """Ask for the card to show its current state soon; cheap, never waits, safe to call per vote."""
+        self._forget_quiet_conversations()
         self._dirty.setdefault(conversation_id, {})[activity_id] = render
         writer = self._writers.get(conversation_id)
         if writer is None or writer.done():
@@ -61,9 +66,33 @@ class CardRefresher:
             for activity_id, render in pending.items():
                 delivery = await self._update(conversation_id, activity_id, render)
                 self.writes += 1
-                if not delivery.sent:
-                    log.warning("card %s in %s not updated: %s", activity_id, conversation_id, delivery.error)
+                self._after(conversation_id, activity_id, render, delivery)
             self._last_write[conversation_id] = self._clock()
+
+    def _after(self, conversation_id: str, activity_id: str, render: Render, delivery: Delivery) -> None:
+        """A failed write is tried again at the next slot (a few times), so the final state still lands."""
+        key = (conversation_id, activity_id)
+        if delivery.sent:
+            self._failures.pop(key, None)
+            return
+        failures = self._failures.get(key, 0) + 1
+        log.warning("card %s in %s not updated (%d): %s", activity_id, conversation_id, failures, delivery.error)
+        if failures < MAX_FAILURES:
+            self._failures[key] = failures
+            self._dirty.setdefault(conversation_id, {}).setdefault(activity_id, render)
+        else:
+            self._failures.pop(key, None)
+
+    def _forget_quiet_conversations(self) -> None:
+        """Bound memory: conversations with no writer and no write within the interval need no bookkeeping."""
+        if len(self._last_write) < 1024:
+            return
+        now = self._clock()
+        for conversation_id, last in list(self._last_write.items()):
+            writer = self._writers.get(conversation_id)
+            if last + self._interval < now and (writer is None or writer.done()):
+                del self._last_write[conversation_id]
+                self._writers.pop(conversation_id, None)
 
     async def _update(self, conversation_id: str, activity_id: str, render: Render) -> Delivery:
         try:

@@ -6,6 +6,9 @@ conversation, a moved service URL, a new locale); the in-process cache keeps the
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -77,12 +80,17 @@ def record_from_activity(activity: Activity, locale: str) -> ConversationRecord:
     )
 
 
+SEEN_LIMIT = 100_000  # conversations remembered per process (least recently seen forgotten first)
+RECHECK_SECONDS = 600.0  # even an unchanged conversation is written again this often (e.g. to lift a 403 mark)
+
+
 class ConversationDirectory:
     """The store's conversations, with a write-avoiding cache for the per-turn `observe`."""
 
-    def __init__(self, store: ConversationStore) -> None:
+    def __init__(self, store: ConversationStore, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._store = store
-        self._seen: dict[str, tuple[str, str, str]] = {}
+        self._clock = clock
+        self._seen: OrderedDict[str, tuple[tuple[str, str, str], float]] = OrderedDict()
         self._touches: GroupCommit[ConversationRecord, None] = GroupCommit(self._touch_batch)
 
     async def _touch_batch(self, records: list[ConversationRecord]) -> list[None]:
@@ -97,15 +105,24 @@ class ConversationDirectory:
         """Keep the stored reference current; a conversation seen unchanged costs no write and no serializing."""
         bot_id = activity.recipient.id if activity.recipient else ""
         fingerprint = (activity.service_url or "", locale, bot_id)
-        if self._seen.get(activity.conversation.id) == fingerprint:
+        conversation_id = activity.conversation.id
+        seen = self._seen.get(conversation_id)
+        if seen is not None and seen[0] == fingerprint and self._clock() < seen[1]:
+            self._seen.move_to_end(conversation_id)
             return
         await self._touches.submit(record_from_activity(activity, locale))
-        self._seen[activity.conversation.id] = fingerprint
+        self._remember(conversation_id, fingerprint)
+
+    def _remember(self, conversation_id: str, fingerprint: tuple[str, str, str]) -> None:
+        self._seen[conversation_id] = (fingerprint, self._clock() + RECHECK_SECONDS)
+        self._seen.move_to_end(conversation_id)
+        while len(self._seen) > SEEN_LIMIT:
+            self._seen.popitem(last=False)
 
     async def install(self, record: ConversationRecord) -> bool:
         """True when this is a new install (the caller welcomes); False on Teams' repeat events."""
         first = await self._store.install(record)
-        self._seen[record.conversation_id] = self._fingerprint(record)
+        self._remember(record.conversation_id, self._fingerprint(record))
         return first
 
     async def remove(self, conversation_id: str) -> None:

@@ -37,16 +37,25 @@ class GroupCommit(Generic[T, R]):
             await asyncio.sleep(0)  # let the turns already scheduled on this loop join the batch
             batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
             try:
-                results = await self._flush([item for item, _ in batch])
-            except Exception:
-                # One bad item must not fail the turns it happened to share a transaction with: write each alone.
-                await self._write_one_by_one(batch)
-                continue
-            finally:
-                self.batches += 1
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+                await self._write_batch(batch)
+            except asyncio.CancelledError:  # shutting down: the waiting turns fail now rather than hang
+                _fail_all(batch, RuntimeError("write cancelled"))
+                raise
+            except Exception as error:  # a flush that broke its contract (wrong number of results)
+                _fail_all(batch, error)
+
+    async def _write_batch(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        try:
+            results = await self._flush([item for item, _ in batch])
+        except Exception:
+            # One bad item must not fail the turns it happened to share a transaction with: write each alone.
+            await self._write_one_by_one(batch)
+            return
+        finally:
+            self.batches += 1
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
 
     async def _write_one_by_one(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         for item, future in batch:
@@ -58,3 +67,9 @@ class GroupCommit(Generic[T, R]):
             else:
                 if not future.done():
                     future.set_result(result)
+
+
+def _fail_all(batch: list[tuple[T, asyncio.Future[R]]], error: Exception) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(error)

@@ -34,3 +34,22 @@ async def test_many_changes_become_few_updates_and_the_last_state_wins(bot: Runn
     assert all(gap >= 0.35 for gap in gaps)
     final = bot.channel.activity(conversation_id, posted.activity_id or "")
     assert final is not None and final["attachments"][0]["content"]["body"][0]["text"] == "60票"
+
+
+async def test_a_failed_update_is_written_again_so_the_final_state_still_lands(bot: RunningBot) -> None:
+    activity = bot.channel.builder.installation_update("add", conversation_type="channel")
+    conversation_id = activity["conversation"]["id"]
+    await bot.post(activity)
+    posted = await bot.services.sender.post(conversation_id, {"type": "message", "text": "集計中"})
+    bot.channel.reset()
+    bot.channel.inject(400, method="PUT")  # refused once, not retried by the sender
+    refresher = CardRefresher(bot.services.sender, interval=0.2)
+
+    async def render() -> dict:
+        return card([paragraph("最終結果")])
+
+    refresher.request(conversation_id, posted.activity_id or "", render)
+    await refresher.flush()
+    assert [c.status for c in bot.channel.calls(operation="update")] == [400, 200]
+    final = bot.channel.activity(conversation_id, posted.activity_id or "")
+    assert final is not None and final["attachments"][0]["content"]["body"][0]["text"] == "最終結果"

@@ -29,3 +29,12 @@ async def test_a_bad_item_fails_only_its_own_submitter() -> None:
     assert isinstance(results[3], ValueError)
     with pytest.raises(ValueError):
         await commit.submit(3)
+
+
+async def test_a_flush_that_breaks_its_contract_fails_the_waiters_instead_of_hanging_them() -> None:
+    async def flush(items: list[int]) -> list[int]:
+        return []  # one result short
+
+    commit: GroupCommit[int, int] = GroupCommit(flush)
+    with pytest.raises(ValueError):
+        await asyncio.wait_for(commit.submit(1), timeout=2)
