@@ -126,7 +126,7 @@ def create_app(settings: Settings) -> web.Application:
                 database = await services.store.ping()
         except TimeoutError:
             database = False
-        scheduler = services.scheduler.state()
+        scheduler = await services.scheduler.state()
         healthy = database and scheduler["running"]
         body = {
             "status": "ok" if healthy else "degraded",

@@ -160,8 +160,13 @@ class Scheduler:
     def job_ids(self) -> list[str]:
         return [job.id for job in self._aps.get_jobs()]
 
-    def state(self) -> dict[str, Any]:
-        """Health summary for /healthz: running, job count, earliest next run time (ISO 8601)."""
+    async def state(self) -> dict[str, Any]:
+        """Health summary for /healthz: running, job count, earliest next run time (ISO 8601).
+
+        Reading every stored job is a synchronous database query: it runs off the event loop."""
+        return await asyncio.to_thread(self._state)
+
+    def _state(self) -> dict[str, Any]:
         jobs = self._aps.get_jobs()
         next_runs = [job.next_run_time for job in jobs if job.next_run_time is not None]
         return {

@@ -135,7 +135,7 @@ async def test_cron_runs_in_tokyo_time(make, sqlite_sync_url) -> None:
     run = job.next_run_time
     assert run is not None
     assert (run.hour, run.minute, run.utcoffset()) == (9, 0, timedelta(hours=9))
-    assert scheduler.state() == {"running": True, "processing": True, "jobs": 1, "next_run_time": run.isoformat()}
+    assert await scheduler.state() == {"running": True, "processing": True, "jobs": 1, "next_run_time": run.isoformat()}
 
 
 async def test_add_replaces_and_remove_is_idempotent(make, sqlite_sync_url) -> None:
