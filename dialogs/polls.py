@@ -101,13 +101,20 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
         errors.setdefault("deadline", t("polls.error.date", lang))
     if day is not None:
         deadline = datetime.combine(day, at or time(17, 0), tzinfo=now.tzinfo)
+    remind = _text(data, "remind")
+    remind_before = int(remind) if remind.isdigit() and int(remind) in REMIND_BEFORE_MINUTES else None
     for field, (key, params) in check(
-        question, options, now=now, multi=multi, max_choices=max_choices, deadline=deadline
+        question,
+        options,
+        now=now,
+        multi=multi,
+        max_choices=max_choices,
+        deadline=deadline,
+        remind_before=remind_before,
     ).items():
         errors.setdefault(field, t(key, lang, **params))
     if errors:
         return None, errors
-    remind = _text(data, "remind")
     visibility = next((v for v in Visibility if v.value == data.get("visibility")), Visibility.LIVE)
     return Draft(
         question=question,
@@ -117,7 +124,7 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
         anonymous=_text(data, "anonymous").lower() == "true",
         visibility=visibility,
         deadline=deadline,
-        remind_before=int(remind) if remind.isdigit() and int(remind) in REMIND_BEFORE_MINUTES else None,
+        remind_before=remind_before,
     ), {}
 
 

@@ -3,7 +3,8 @@
 Scheduler jobs (all persisted, all idempotent):
 - `poll-close:<id>` at the deadline → `bot.polls.jobs:close_poll`; a deadline that passed while the bot was
   down runs right after start.
-- `poll-remind:<id>` `remind_before` minutes before the deadline → `bot.polls.jobs:remind_before_deadline`.
+- `poll-remind:<id>` `remind_before` minutes before the deadline → `bot.polls.jobs:remind_before_deadline`,
+  only while that moment is still ahead (a reminder planned in the past would fire at once).
 - `poll-repeat:<id>` a weekly or monthly cron → `bot.polls.jobs:repeat_poll`, which posts a fresh copy.
 
 Votes go through a group commit: concurrent clicks become one transaction (see `PollStore.record`).
@@ -14,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -44,10 +46,23 @@ def repeat_job_id(poll_id: str) -> str:
     return f"poll-repeat:{poll_id}"
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 class PollService:
-    def __init__(self, store: PollStore, scheduler: Scheduler, tz: ZoneInfo, *, ballot_key: bytes) -> None:
+    def __init__(
+        self,
+        store: PollStore,
+        scheduler: Scheduler,
+        tz: ZoneInfo,
+        *,
+        ballot_key: bytes,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
         self.store = store
         self.tz = tz
+        self.clock = clock
         self._scheduler = scheduler
         self._ballot_key = ballot_key
         self._votes: GroupCommit[tuple[Vote, datetime], VoteResult] = GroupCommit(self._record)
@@ -91,12 +106,25 @@ class PollService:
         """The card is in the conversation: remember it, and plan the deadline and the reminder."""
         saved = await self.store.change(poll.poll_id, activity_id=activity_id) or poll
         if saved.deadline is not None:
-            jobs = self._scheduler
-            await jobs.add_at(close_job_id(saved.poll_id), CLOSE_JOB, saved.deadline, {"poll_id": saved.poll_id})
-            if saved.remind_before:
-                remind_at = saved.deadline - timedelta(minutes=saved.remind_before)
-                await jobs.add_at(remind_job_id(saved.poll_id), REMIND_JOB, remind_at, {"poll_id": saved.poll_id})
+            await self._scheduler.add_at(
+                close_job_id(saved.poll_id), CLOSE_JOB, saved.deadline, {"poll_id": saved.poll_id}
+            )
+            await self._plan_reminder(saved)
         return saved
+
+    @staticmethod
+    def remind_at(poll: Poll) -> datetime | None:
+        """When the reminder before the deadline is due (None: the poll has none)."""
+        if poll.deadline is None or not poll.remind_before:
+            return None
+        return poll.deadline - timedelta(minutes=poll.remind_before)
+
+    async def _plan_reminder(self, poll: Poll) -> None:
+        """Plan the reminder if it is still ahead; a moment already passed is never planned (it would fire at
+        once and @mention everyone)."""
+        remind_at = self.remind_at(poll)
+        if remind_at is not None and remind_at > self.clock():
+            await self._scheduler.add_at(remind_job_id(poll.poll_id), REMIND_JOB, remind_at, {"poll_id": poll.poll_id})
 
     async def discard(self, poll: Poll) -> None:
         """The card could not be posted: forget the poll."""
@@ -151,7 +179,8 @@ class PollService:
         return closed
 
     async def reopen(self, poll: Poll) -> Poll | None:
-        """Reopen a closed poll; a passed deadline is dropped (the creator closes it by hand from now on)."""
+        """Reopen a closed poll; a passed deadline is dropped (the creator closes it by hand from now on). A kept
+        deadline gets its close job back, and its reminder too while that is still ahead."""
         deadline = (
             poll.deadline if poll.deadline is not None and poll.closed_at and poll.deadline > poll.closed_at else None
         )
@@ -162,6 +191,7 @@ class PollService:
             await self._scheduler.add_at(
                 close_job_id(poll.poll_id), CLOSE_JOB, reopened.deadline, {"poll_id": poll.poll_id}
             )
+            await self._plan_reminder(reopened)
         return reopened
 
     async def set_recurrence(self, poll: Poll, recurrence: dict[str, Any] | None) -> None:

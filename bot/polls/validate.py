@@ -4,7 +4,7 @@ one-line form translate them into the user's language)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.polls.model import MAX_OPTIONS, MIN_OPTIONS, OPTION_MAX, QUESTION_MAX
 from bot.text import has_controls, text_key, visible
@@ -20,8 +20,12 @@ def check(
     multi: bool = False,
     max_choices: int | None = None,
     deadline: datetime | None = None,
+    remind_before: int | None = None,
 ) -> Errors:
-    """Every problem, by field: `question`, `options`, `max_choices`, `deadline`. Empty means valid.
+    """Every problem, by field: `question`, `options`, `max_choices`, `deadline`, `remind`. Empty means valid.
+
+    A reminder `remind_before` minutes before the deadline must still be ahead of `now` (one in the past would
+    fire at once, @mentioning everyone seconds after the poll is posted).
 
     Texts count as a reader sees them (`bot.text`): only spaces or zero-width characters is empty, options that
     differ only in width, case or invisible characters are duplicates, and control characters such as NUL (which
@@ -50,4 +54,6 @@ def check(
         errors["max_choices"] = ("polls.error.max_choices", {"count": len(options)})
     if deadline is not None and deadline <= now:
         errors["deadline"] = ("polls.error.past", {})
+    elif deadline is not None and remind_before and deadline - timedelta(minutes=remind_before) <= now:
+        errors["remind"] = ("polls.error.remind_too_late", {})
     return errors

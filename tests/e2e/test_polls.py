@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from bot.i18n import t
 from bot.polls.export import export_path
 from bot.polls.jobs import close_poll, poll_service, refresh_dirty_cards, remind_before_deadline, repeat_poll
-from bot.polls.model import Poll
+from bot.polls.model import Draft, Origin, Poll
 from bot.polls.tables import poll_ballots, poll_choices, polls
 from tests.cardcheck import assert_valid_card
 from tests.support.bot import RunningBot, start_bot
@@ -634,3 +634,75 @@ async def test_the_privacy_threshold_comes_from_the_setting(channel: TeamsChanne
         assert chart_totals(view["value"])["洋食"] == 2
     finally:
         await bot.stop()
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+async def test_a_reminder_longer_than_the_time_left_is_refused_under_its_field(bot: RunningBot, locale: str) -> None:
+    room = await Room.install(bot)
+    lang = locale[:2]
+    soon = datetime.now(TOKYO) + timedelta(minutes=40)  # a 1-hour reminder would be 20 minutes ago
+    form = {**LUNCH, "date": soon.date().isoformat(), "time": f"{soon:%H:%M}", "remind": "60"}
+    for step in ("preview", "post"):
+        body = await room.submit({"step": step, **form}, locale)
+        assert body["task"]["type"] == "continue" and body["task"]["value"]["title"] == t("polls.dialog.create", lang)
+        fields = body["task"]["value"]["card"]["content"]["body"]
+        position = next(i for i, element in enumerate(fields) if element.get("id") == "remind")
+        problem = fields[position + 1]
+        assert (problem["text"], problem["color"]) == (t("polls.error.remind_too_late", lang), "Attention")
+    assert await count(bot, polls) == 0 and room.posted() == []
+    assert bot.services.scheduler is not None
+    assert not [job for job in bot.services.scheduler.job_ids() if job.startswith("poll-remind:")]
+
+
+async def test_a_reminder_already_due_is_never_planned(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A poll that reaches `posted` with its reminder moment behind it (a recurring copy, an old client…) gets
+    its close job but no reminder: a past job would fire at once and @mention everyone."""
+    room = await Room.install(bot)
+    await room.create()  # the room's first poll gives an origin to copy
+    template = await latest_poll(bot)
+    service = await poll_service(bot.services)
+    scheduler = bot.services.scheduler
+    assert scheduler is not None
+    planned: list[str] = []
+    add_at = scheduler.add_at
+
+    async def recording_add_at(job_id: str, *args: Any, **kwargs: Any) -> Any:
+        planned.append(job_id)
+        return await add_at(job_id, *args, **kwargs)
+
+    monkeypatch.setattr(scheduler, "add_at", recording_add_at)
+    b = bot.channel.builder
+    bot.channel.set_members([room.lead, b.user("田中 次郎")], room.conversation.id)
+    before = len(room.posted())
+    deadline = datetime.now(UTC) + timedelta(minutes=10)
+    draft = Draft(template.question, tuple(template.options), deadline=deadline, remind_before=60)
+    fresh = await service.create(
+        Origin(
+            template.creator_aad_id,
+            template.tenant_id,
+            template.conversation_id,
+            template.conversation_type,
+            template.service_url,
+            "ja",
+        ),
+        draft,
+    )
+    posted = await service.posted(fresh, "42")
+    assert planned == [f"poll-close:{posted.poll_id}"]
+    await asyncio.sleep(0.3)  # a past job would have run by now
+    assert room.posted()[before:] == []
+
+
+async def test_reopening_plans_the_reminder_again_while_it_is_ahead(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    day = (datetime.now(TOKYO) + timedelta(days=2)).date()
+    poll = await room.create({**LUNCH, "date": day.isoformat(), "time": "10:00", "remind": "60"})
+    scheduler = bot.services.scheduler
+    assert scheduler is not None and scheduler.get(f"poll-remind:{poll.poll_id}") is not None
+    await room.click("poll.close", {"poll_id": poll.poll_id})
+    assert scheduler.get(f"poll-remind:{poll.poll_id}") is None
+    await room.click("poll.reopen", {"poll_id": poll.poll_id})
+    job = scheduler.get(f"poll-remind:{poll.poll_id}")
+    deadline = datetime(day.year, day.month, day.day, 10, 0, tzinfo=TOKYO)
+    assert job is not None and job.next_run_time == deadline - timedelta(minutes=60)
+    assert scheduler.get(f"poll-close:{poll.poll_id}") is not None
