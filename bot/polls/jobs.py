@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.i18n import t
+from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.polls.ballots import derive_key
 from bot.polls.export import link_valid, poll_csv
 from bot.polls.model import PRIVACY_THRESHOLD, Origin, Poll
@@ -202,7 +202,9 @@ async def download_export(services: Services, request: web.Request) -> web.Strea
     poll_id = request.match_info["poll_id"]
     query = request.query
     if not link_valid(service.export_key, poll_id, query.get("expires", ""), query.get("sig", ""), datetime.now(UTC)):
-        raise web.HTTPForbidden(text="link expired or invalid")
+        known = await service.find(poll_id)  # the link's language is its poll's
+        lang = known.lang if known is not None else DEFAULT_LANGUAGE
+        raise web.HTTPForbidden(text=t("polls.export.link_expired", lang))
     poll = await service.store.get(poll_id)
     if poll is None:
         raise web.HTTPNotFound()

@@ -706,3 +706,17 @@ async def test_reopening_plans_the_reminder_again_while_it_is_ahead(bot: Running
     deadline = datetime(day.year, day.month, day.day, 10, 0, tzinfo=TOKYO)
     assert job is not None and job.next_run_time == deadline - timedelta(minutes=60)
     assert scheduler.get(f"poll-close:{poll.poll_id}") is not None
+
+
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+async def test_an_expired_export_link_says_so_in_the_polls_language(bot: RunningBot, locale: str) -> None:
+    room = await Room.install(bot)
+    poll = await room.create(LUNCH, locale)
+    key = (await poll_service(bot.services)).export_key
+    expired = export_path(key, poll.poll_id, datetime.now(UTC) - timedelta(minutes=11))
+    forged = export_path(b"not the key", poll.poll_id, datetime.now(UTC))
+    async with ClientSession() as http:
+        for path in (expired, forged):
+            async with http.get(bot.url + path) as response:
+                assert response.status == 403
+                assert await response.text() == t("polls.export.link_expired", locale[:2])
