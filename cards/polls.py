@@ -25,7 +25,7 @@ REMIND_THREAD, REMIND_PERSONAL, EXPORT, REPEAT = (
 )
 FIELDS = ("question", "options", "multi", "max_choices", "anonymous", "visibility", "date", "time", "remind")
 NEW_FORM: Mapping[str, str] = {"multi": "false", "anonymous": "false", "visibility": Visibility.LIVE.value}
-TOKYO = ZoneInfo("Asia/Tokyo")
+DEFAULT_ZONE = ZoneInfo("Asia/Tokyo")  # the bot's `TZ` unless configured otherwise
 NAMES_SHOWN = 30  # names listed on a card before "and n more"
 
 
@@ -46,20 +46,27 @@ def vote_action(title: str, data: dict[str, Any]) -> dict[str, Any]:
     return action
 
 
-def deadline_text(moment: datetime, lang: str, tz: ZoneInfo = TOKYO) -> str:
+def zone_name(tz: ZoneInfo, lang: str) -> str:
+    """How a card names the bot's time zone: 日本時間 / Japan time (JST) for Asia/Tokyo, else the zone's name."""
+    return t("polls.zone.tokyo", lang) if tz.key == DEFAULT_ZONE.key else tz.key
+
+
+def deadline_text(moment: datetime, lang: str, tz: ZoneInfo = DEFAULT_ZONE) -> str:
+    """The deadline in the bot's zone; outside Japan the zone is named after it (Japanese readers assume 日本時間)."""
     local = moment.astimezone(tz)
     weekday = t(f"polls.weekday.{local.weekday()}", lang)
-    return t("polls.format.deadline", lang, month=local.month, day=local.day, weekday=weekday, time=f"{local:%H:%M}")
+    text = t("polls.format.deadline", lang, month=local.month, day=local.day, weekday=weekday, time=f"{local:%H:%M}")
+    return text if tz.key == DEFAULT_ZONE.key else f"{text} ({zone_name(tz, lang)})"
 
 
-def _meta(poll: Poll, lang: str) -> str:
+def _meta(poll: Poll, lang: str, tz: ZoneInfo = DEFAULT_ZONE) -> str:
     parts = [
         t("polls.meta.multi", lang, max=poll.limit) if poll.multi else t("polls.meta.single", lang),
         t("polls.meta.anonymous" if poll.anonymous else "polls.meta.named", lang),
         t(f"polls.visibility.{poll.visibility}", lang),
     ]
     if poll.deadline is not None:
-        parts.append(t("polls.meta.deadline", lang, deadline=deadline_text(poll.deadline, lang)))
+        parts.append(t("polls.meta.deadline", lang, deadline=deadline_text(poll.deadline, lang, tz)))
     return " · ".join(parts)
 
 
@@ -110,8 +117,8 @@ def _vote_controls(poll: Poll, lang: str, mine: Sequence[int], ticket: str | Non
     return [choices, {"type": "ActionSet", "actions": [vote_action(title, ids)]}]
 
 
-def _body(poll: Poll, tally: Tally, lang: str, threshold: int) -> list[dict[str, Any]]:
-    body = [heading(poll.question), paragraph(_meta(poll, lang), subtle=True)]
+def _body(poll: Poll, tally: Tally, lang: str, threshold: int, tz: ZoneInfo = DEFAULT_ZONE) -> list[dict[str, Any]]:
+    body = [heading(poll.question), paragraph(_meta(poll, lang, tz), subtle=True)]
     if not poll.is_open:
         body.append({"type": "TextBlock", "text": t("polls.card.closed", lang), "weight": "Bolder", "wrap": True})
     return body + results(poll, tally, lang, threshold=threshold)
@@ -125,13 +132,14 @@ def poll_card(
     *,
     threshold: int = PRIVACY_THRESHOLD,
     ticket: str | None = None,
+    tz: ZoneInfo = DEFAULT_ZONE,
 ) -> Card:
     """The card in the conversation; with `mine` (a voter's own choices) the view only that voter gets.
 
     With a `ticket` (`PollService.ticket`) it is the copy in a person's 1:1 chat: its vote buttons carry the
     ticket, and it has no details/creator buttons (those work only in the poll's own conversation)."""
     lang = lang or poll.lang
-    body = _body(poll, tally, lang, threshold)
+    body = _body(poll, tally, lang, threshold, tz)
     if mine:
         chosen = t("polls.card.separator", lang).join(poll.options[i] for i in mine)
         body.append(
@@ -155,7 +163,7 @@ def _names(names: Sequence[str], lang: str) -> str:
     return shown + (t("polls.card.more", lang, count=more) if more > 0 else "")
 
 
-def _repeat_form(poll: Poll, lang: str) -> list[dict[str, Any]]:
+def _repeat_form(poll: Poll, lang: str, tz: ZoneInfo = DEFAULT_ZONE) -> list[dict[str, Any]]:
     current = poll.recurrence or {}
     kinds = [("none", "polls.repeat.none"), ("weekly", "polls.repeat.weekly"), ("monthly", "polls.repeat.monthly")]
     return [
@@ -191,7 +199,7 @@ def _repeat_form(poll: Poll, lang: str) -> list[dict[str, Any]]:
         {
             "type": "Input.Time",
             "id": "repeat_at",
-            "label": t("polls.repeat.at", lang),
+            "label": t("polls.repeat.at", lang, zone=zone_name(tz, lang)),
             "value": str(current.get("at", "09:00")),
         },
         {"type": "ActionSet", "actions": [execute(t("polls.button.repeat", lang), REPEAT, {"poll_id": poll.poll_id})]},
@@ -207,6 +215,7 @@ def creator_card(
     non_voters: Sequence[str] | None = None,
     export_url: str | None = None,
     threshold: int = PRIVACY_THRESHOLD,
+    tz: ZoneInfo = DEFAULT_ZONE,
 ) -> Card:
     """What only the creator sees: results whatever the visibility, who chose what (named polls), who has not
     voted yet with ways to remind them, the export link, repeating, closing and reopening."""
@@ -214,7 +223,7 @@ def creator_card(
     body = [
         paragraph(t("polls.manage.title", lang), subtle=True),
         heading(poll.question),
-        paragraph(_meta(poll, lang), subtle=True),
+        paragraph(_meta(poll, lang, tz), subtle=True),
     ]
     if not poll.is_open:
         body.append({"type": "TextBlock", "text": t("polls.card.closed", lang), "weight": "Bolder", "wrap": True})
@@ -257,7 +266,7 @@ def creator_card(
                 "actions": [{"type": "Action.OpenUrl", "title": t("polls.button.download", lang), "url": export_url}],
             }
         )
-    body += _repeat_form(poll, lang)
+    body += _repeat_form(poll, lang, tz)
     actions = [
         execute(t("polls.button.close", lang), CLOSE, ids)
         if poll.is_open
@@ -276,8 +285,15 @@ def entry_card(lang: str) -> Card:
     return card(body, [dialog_button(t("polls.button.new", lang))], lang)
 
 
-def form_card(lang: str, values: Mapping[str, str] = NEW_FORM, errors: Mapping[str, str] | None = None) -> Card:
-    """The dialog's form, filled with `values` (as the inputs send them), each error under its field."""
+def form_card(
+    lang: str,
+    values: Mapping[str, str] = NEW_FORM,
+    errors: Mapping[str, str] | None = None,
+    *,
+    tz: ZoneInfo = DEFAULT_ZONE,
+) -> Card:
+    """The dialog's form, filled with `values` (as the inputs send them), each error under its field; the hint
+    names the zone the date and time are read in."""
     errors = errors or {}
     max_choices = values.get("max_choices", "")
 
@@ -378,7 +394,7 @@ def form_card(lang: str, values: Mapping[str, str] = NEW_FORM, errors: Mapping[s
     body: list[dict[str, Any]] = []
     for element, name in fields:
         body += [element, *field_error(errors.get(name))]
-    body.append(paragraph(t("polls.form.deadline_hint", lang), subtle=True))
+    body.append(paragraph(t("polls.form.deadline_hint", lang, zone=zone_name(tz, lang)), subtle=True))
     preview = {
         "type": "Action.Submit",
         "title": t("polls.button.preview", lang),
@@ -388,10 +404,17 @@ def form_card(lang: str, values: Mapping[str, str] = NEW_FORM, errors: Mapping[s
     return card(body, [preview], lang)
 
 
-def preview_card(poll: Poll, tally: Tally, values: Mapping[str, str], *, threshold: int = PRIVACY_THRESHOLD) -> Card:
+def preview_card(
+    poll: Poll,
+    tally: Tally,
+    values: Mapping[str, str],
+    *,
+    threshold: int = PRIVACY_THRESHOLD,
+    tz: ZoneInfo = DEFAULT_ZONE,
+) -> Card:
     """The poll as it will be posted (without its buttons), with Post and Edit; the form travels in the data."""
     lang = poll.lang
-    frame = {"type": "Container", "style": "emphasis", "items": _body(poll, tally, lang, threshold)}
+    frame = {"type": "Container", "style": "emphasis", "items": _body(poll, tally, lang, threshold, tz)}
     frame["items"] += [paragraph(f"• {option}") for option in poll.options]
     kept = {name: values[name] for name in FIELDS if name in values}
     actions = [
@@ -411,11 +434,17 @@ def preview_card(poll: Poll, tally: Tally, values: Mapping[str, str], *, thresho
 
 
 def reminder_card(
-    poll: Poll, tally: Tally, lang: str, *, ticket: str | None = None, threshold: int = PRIVACY_THRESHOLD
+    poll: Poll,
+    tally: Tally,
+    lang: str,
+    *,
+    ticket: str | None = None,
+    threshold: int = PRIVACY_THRESHOLD,
+    tz: ZoneInfo = DEFAULT_ZONE,
 ) -> Card:
     """The 1:1 reminder: the question, the deadline, and the same vote buttons (votes count in the original;
     the `ticket` lets this person's votes from the 1:1 chat in)."""
-    card_ = poll_card(poll, tally, lang, ticket=ticket, threshold=threshold)
+    card_ = poll_card(poll, tally, lang, ticket=ticket, threshold=threshold, tz=tz)
     card_["body"].insert(0, paragraph(t("polls.reminder.personal", lang), subtle=True))
     return card_
 
@@ -478,5 +507,8 @@ def examples() -> list[Card]:
             creator_card(replace(closed, lang=lang), tally, lang),
             reminder_card(local, tally, lang),
             reminder_card(local, tally, lang, ticket="f" * 64, threshold=3),
+            form_card(lang, tz=ZoneInfo("America/New_York")),
+            poll_card(local, tally, tz=ZoneInfo("Europe/London")),
+            creator_card(local, tally, lang, tz=ZoneInfo("America/Los_Angeles")),
         ]
     return cards

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.places import same_place
@@ -131,7 +132,12 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
 def _form(turn: Turn, values: Mapping[str, str], errors: Mapping[str, str] | None = None) -> InvokeBody:
     """The form, re-shown with what was typed (control characters such as NUL removed: nobody can see them to
     delete them, so the form drops them and the error says why)."""
-    card = cards.form_card(turn.lang, {name: without_controls(value) for name, value in values.items()}, errors)
+    card = cards.form_card(
+        turn.lang,
+        {name: without_controls(value) for name, value in values.items()},
+        errors,
+        tz=ZoneInfo(turn.services.settings.tz),
+    )
     return InvokeBody(task_form(card, t("polls.dialog.create", turn.lang), height="large"))
 
 
@@ -170,7 +176,9 @@ async def submit_form(turn: Turn) -> Outcome:
     origin = _origin(turn)
     if turn.data.get("step") != "post":
         sketch = service.sketch(origin, draft)
-        preview = cards.preview_card(sketch, Tally((0,) * len(sketch.options), 0), values, threshold=_threshold(turn))
+        preview = cards.preview_card(
+            sketch, Tally((0,) * len(sketch.options), 0), values, threshold=_threshold(turn), tz=service.tz
+        )
         return InvokeBody(task_form(preview, t("polls.dialog.preview", turn.lang), height="large"))
     posted = await post_poll(turn.services, service, origin, await service.create(origin, draft))
     return InvokeBody(task_message(t("polls.posted" if posted else "polls.post_failed", turn.lang)))
@@ -235,7 +243,13 @@ async def vote(turn: Turn) -> Outcome | None:
     ticket = None if _here(turn, poll) else service.ticket(poll.poll_id, _user(turn))
     return Refresh(
         cards.poll_card(
-            result.poll, result.tally, turn.lang, mine=result.choices, threshold=_threshold(turn), ticket=ticket
+            result.poll,
+            result.tally,
+            turn.lang,
+            mine=result.choices,
+            threshold=_threshold(turn),
+            ticket=ticket,
+            tz=service.tz,
         )
     )
 
@@ -249,7 +263,9 @@ async def view(turn: Turn) -> Outcome:
     mine = await service.ballot_of(poll, _user(turn))
     ticket = None if _here(turn, poll) else service.ticket(poll.poll_id, _user(turn))
     tally = await service.store.tally(poll)
-    return Refresh(cards.poll_card(poll, tally, turn.lang, mine=mine, threshold=_threshold(turn), ticket=ticket))
+    return Refresh(
+        cards.poll_card(poll, tally, turn.lang, mine=mine, threshold=_threshold(turn), ticket=ticket, tz=service.tz)
+    )
 
 
 # ---- the creator's tools ----------------------------------------------------------------------------------------
@@ -265,7 +281,7 @@ async def _creators(turn: Turn) -> tuple[PollService, Poll] | Notify:
 
 async def _tools(turn: Turn, service: PollService, poll: Poll, **extra: Any) -> Refresh:
     tally = await service.store.tally(poll)
-    return Refresh(cards.creator_card(poll, tally, turn.lang, threshold=_threshold(turn), **extra))
+    return Refresh(cards.creator_card(poll, tally, turn.lang, threshold=_threshold(turn), tz=service.tz, **extra))
 
 
 async def manage(turn: Turn) -> Outcome:

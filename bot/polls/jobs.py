@@ -48,7 +48,7 @@ async def poll_service(services: Services) -> PollService:
 async def post_poll(services: Services, service: PollService, origin: Origin, poll: Poll) -> Poll | None:
     """Post the new poll's card where it was made and plan its jobs; None (poll forgotten) if Teams refused."""
     tally = await service.store.tally(poll)
-    card = poll_card(poll, tally, threshold=services.settings.poll_privacy_threshold)
+    card = poll_card(poll, tally, threshold=services.settings.poll_privacy_threshold, tz=service.tz)
     activity = {"type": "message", "attachments": [attachment(card)]}
     delivery = await services.sender.post(origin.conversation_id, activity)
     if not delivery.sent:
@@ -67,7 +67,7 @@ def request_card_update(services: Services, service: PollService, poll: Poll) ->
         await service.store.clean(poll.poll_id)  # cleared before reading: a vote after this sets it again
         current = await service.store.get(poll.poll_id) or poll
         tally = await service.store.tally(current)
-        return poll_card(current, tally, threshold=services.settings.poll_privacy_threshold)
+        return poll_card(current, tally, threshold=services.settings.poll_privacy_threshold, tz=service.tz)
 
     services.card_refresher.request(poll.conversation_id, poll.activity_id, render)
 
@@ -136,7 +136,8 @@ async def remind_personally(
     threshold = services.settings.poll_privacy_threshold
     sent = 0
     for aad_id, conversation_id in chats.items():
-        card = reminder_card(poll, tally, poll.lang, ticket=service.ticket(poll.poll_id, aad_id), threshold=threshold)
+        ticket = service.ticket(poll.poll_id, aad_id)
+        card = reminder_card(poll, tally, poll.lang, ticket=ticket, threshold=threshold, tz=service.tz)
         activity = {"type": "message", "attachments": [attachment(card)]}
         sent += (await services.sender.post(conversation_id, activity)).sent
     return sent, len(aad_ids) - sent

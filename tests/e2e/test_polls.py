@@ -720,3 +720,41 @@ async def test_an_expired_export_link_says_so_in_the_polls_language(bot: Running
             async with http.get(bot.url + path) as response:
                 assert response.status == 403
                 assert await response.text() == t("polls.export.link_expired", locale[:2])
+
+
+async def test_cards_read_and_label_times_in_the_bots_zone(channel: TeamsChannel, sqlite_url: str) -> None:
+    """With TZ=America/New_York the form says so, the deadline typed as 10:00 is 10:00 New York time and every
+    card shows it as such, named with its zone (no 日本時間 anywhere)."""
+    bot = await start_bot(channel, sqlite_url, TZ="America/New_York")
+    try:
+        zone = ZoneInfo("America/New_York")
+        room = await Room.install(bot)
+        for locale in ("ja-JP", "en-US"):
+            fetched = await room._post(
+                bot.channel.builder.task_fetch({"dialog": "createPoll"}, **room._where(None, locale))
+            )
+            form = fetched["task"]["value"]["card"]["content"]
+            hint = t("polls.form.deadline_hint", locale[:2], zone="America/New_York")
+            assert hint in texts(form) and "日本時間" not in repr(form) and "Japan" not in repr(form)
+        day = (datetime.now(zone) + timedelta(days=2)).date()
+        poll = await room.create({**LUNCH, "date": day.isoformat(), "time": "10:00"})
+        assert poll.deadline == datetime(day.year, day.month, day.day, 10, 0, tzinfo=zone)
+        shown = "\n".join(texts(room.shared_card(poll)))
+        assert "10:00 (America/New_York)" in shown
+        tools = await room.click("poll.manage", {"poll_id": poll.poll_id})
+        assert "10:00 (America/New_York)" in "\n".join(texts(tools["value"]))
+        assert "日本時間" not in repr(tools["value"])
+        assert_valid_card(tools["value"])
+    finally:
+        await bot.stop()
+
+
+async def test_in_tokyo_the_cards_keep_saying_japan_time(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    fetched = await room._post(bot.channel.builder.task_fetch({"dialog": "createPoll"}, **room._where(None)))
+    assert "時刻は日本時間です。締切を過ぎると自動で締め切ります。" in texts(
+        fetched["task"]["value"]["card"]["content"]
+    )
+    poll = await room.create()
+    tools = await room.click("poll.manage", {"poll_id": poll.poll_id})
+    assert any(e.get("label") == "時刻(日本時間)" for e in tools["value"]["body"])
