@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.i18n import t
+from bot.places import place_id
+from bot.roles import is_team_owner
 from bot.routes import Notify, Outcome, Refresh, RouteTable, Say, normalize
 from bot.store.tables import utcnow
 from bot.tips import daily
@@ -46,22 +50,44 @@ async def _ratings(turn: Turn) -> Outcome:
     return Say(card=ratings_card(await _service(turn).poorly_rated(), turn.lang))
 
 
-async def _daily(turn: Turn, typed: str) -> Outcome:
-    """「毎日ヒント」 shows the setting, 「オン [時刻]」 subscribes (default 9:00), 「オフ」 unsubscribes."""
+async def _may_change(turn: Turn, subscription: Subscription) -> bool:
+    """Turning a place's daily tip off or moving its time is for whoever subscribed it, a team owner or an admin
+    (anyone may turn it on)."""
+    if subscription.subscribed_by == _user_key(turn):
+        return True
+    if (turn.actor.aad_object_id or "").lower() in turn.services.settings.admin_aad_object_ids:
+        return True
+    return await is_team_owner(turn.services.sender.connector, turn.place, turn.actor)
+
+
+async def _daily(turn: Turn, typed: str, *, clicked: bool = False) -> Outcome:
+    """「毎日ヒント」 shows the setting, 「オン [時刻]」 subscribes (default 9:00), 「オフ」 unsubscribes.
+
+    A subscription belongs to the chat or channel (`place_id`: any thread of a channel is the channel) and the
+    tips are posted there. Someone else's subscription is changed only by its subscriber, a team owner or an
+    admin; anyone else is told so (a notice for a click, a message for a typed command)."""
     word, _, rest = normalize(typed).partition(" ")
     store = TipStore(turn.services.store.engine)
-    conversation_id = turn.place.conversation_id
+    place = place_id(turn.place.conversation_id)
+    current = await store.subscription(place)
     if not word:
-        return Say(card=subscription_card(await store.subscription(conversation_id), turn.lang))
-    if word in OFF_WORDS:
-        await daily.unsubscribe(store, turn.services.scheduler, conversation_id)
-        return Say(card=subscription_card(None, turn.lang))
-    if word not in ON_WORDS:
+        return Say(card=subscription_card(current, turn.lang))
+    if word not in OFF_WORDS and word not in ON_WORDS:
         return Say(text=t("tips.daily.usage", turn.lang))
-    time = daily.parse_time(rest)
-    if time is None:
+    time = daily.parse_time(rest) if word in ON_WORDS else None
+    if word in ON_WORDS and time is None:
         return Say(text=t("tips.daily.bad_time", turn.lang, text=rest))
-    subscription = Subscription(conversation_id, *time, lang=turn.lang, subscribed_by=_user_key(turn))
+    if current is not None and time == (current.hour, current.minute):
+        return Say(card=subscription_card(current, turn.lang))  # already so: nothing to change
+    if current is not None and not await _may_change(turn, current):
+        refusal = t("tips.daily.not_allowed", turn.lang)
+        return Notify(refusal) if clicked else Say(text=refusal)
+    if time is None:
+        await daily.unsubscribe(store, turn.services.scheduler, place)
+        return Say(card=subscription_card(None, turn.lang))
+    subscription = Subscription(place, *time, lang=turn.lang, subscribed_by=_user_key(turn))
+    if current is not None:  # a new time keeps who subscribed (and so who may turn it off)
+        subscription = replace(subscription, subscribed_by=current.subscribed_by)
     await daily.subscribe(store, turn.services.scheduler, subscription, utcnow())
     return Say(card=subscription_card(subscription, turn.lang))
 
@@ -112,4 +138,4 @@ def register(routes: RouteTable) -> None:
         command = turn.data.get("command", "")
         if not isinstance(command, str):
             return Notify(t("tips.bad_request", turn.lang))
-        return await _daily(turn, command)
+        return await _daily(turn, command, clicked=True)

@@ -6,11 +6,13 @@ separately, so both halves (when it wakes up, what it does then) are covered wit
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.i18n import t
 from bot.tips.daily import job_id
 from bot.tips.jobs import post_tip_of_the_day
 from bot.tips.library import Library, default_library
@@ -19,7 +21,8 @@ from bot.workdays import is_working_day
 from tests.e2e.test_tips import say, tip_id_of
 from tests.support.bot import RunningBot, start_bot
 from tests.support.cards import visible_text
-from tests.teams_channel.activities import Conversation
+from tests.teams_channel.activities import Conversation, User
+from tests.teams_channel.channel import TeamsChannel
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 LIBRARY = default_library()
@@ -29,9 +32,11 @@ LABOUR_THANKSGIVING = datetime(2026, 11, 23, 8, 30, tzinfo=TOKYO)  # 勤労感�
 YEAR_END = datetime(2026, 12, 29, 8, 30, tzinfo=TOKYO)  # 年末年始, a Tuesday
 
 
-async def subscribed_channel(bot: RunningBot, command: str = "毎日ヒント オン 8:30", locale: str = "ja-JP") -> str:
+async def subscribed_channel(
+    bot: RunningBot, command: str = "毎日ヒント オン 8:30", locale: str = "ja-JP", user: User | None = None
+) -> str:
     conversation = Conversation.channel()
-    [status] = await say(bot, command, conversation=conversation, locale=locale, mention_bot=True)
+    [status] = await say(bot, command, conversation=conversation, locale=locale, mention_bot=True, user=user)
     assert "8:30" in visible_text(status) or "9:00" in visible_text(status)
     bot.channel.reset()
     return conversation.id
@@ -57,13 +62,18 @@ async def test_subscribing_creates_a_cron_job_at_that_time_in_tokyo(bot: Running
 
 
 async def test_default_time_is_nine_and_off_removes_row_and_job(bot: RunningBot) -> None:
-    conversation_id = await subscribed_channel(bot, "daily tip on", locale="en-US")
+    subscriber = bot.channel.builder.user("Jane Smith")
+    conversation_id = await subscribed_channel(bot, "daily tip on", locale="en-US", user=subscriber)
     job = bot.services.scheduler.get(job_id(conversation_id))  # type: ignore[union-attr]
     assert job is not None and (job.next_run_time.hour, job.next_run_time.minute) == (9, 0)  # type: ignore[union-attr]
 
-    # The status card's button reaches the same handler: turn it off.
+    # The status card's button reaches the same handler: the subscriber turns it off.
     click = bot.channel.builder.card_action(
-        "tips.daily", {"command": "off"}, conversation=Conversation(conversation_id, "channel"), locale="en-US"
+        "tips.daily",
+        {"command": "off"},
+        conversation=Conversation(conversation_id, "channel"),
+        locale="en-US",
+        user=subscriber,
     )
     assert (await bot.post(click))[0] == 200
     [state] = bot.channel.activities_in(conversation_id)
@@ -154,3 +164,63 @@ async def test_bad_input_says_what_to_fix_and_stores_nothing(
     assert all(part in reply["text"] for part in expected), reply["text"]
     assert await store(bot).subscription(conversation.id) is None
     assert bot.services.scheduler.get(job_id(conversation.id)) is None  # type: ignore[union-attr]
+
+
+async def test_a_subscription_made_in_a_channel_thread_belongs_to_the_channel(bot: RunningBot) -> None:
+    channel_root = Conversation.channel()
+    assert (await bot.post(bot.channel.builder.installation_update("add", conversation=channel_root)))[0] == 200
+    thread = replace(channel_root, id=f"{channel_root.id};messageid=1700000000000")
+    other_thread = replace(channel_root, id=f"{channel_root.id};messageid=1700000000999")
+    [status] = await say(bot, "毎日ヒント オン 8:30", conversation=thread, mention_bot=True)
+    assert "8:30" in visible_text(status)
+    subscription = await store(bot).subscription(channel_root.id)
+    assert subscription is not None and (subscription.hour, subscription.minute) == (8, 30)
+    assert await store(bot).subscription(thread.id) is None
+    job = bot.services.scheduler.get(job_id(channel_root.id))  # type: ignore[union-attr]
+    assert job is not None and job.kwargs == {"conversation_id": channel_root.id}
+    assert bot.services.scheduler.get(job_id(thread.id)) is None  # type: ignore[union-attr]
+
+    [state] = await say(bot, "毎日ヒント", conversation=other_thread)  # any thread of the channel sees it
+    assert "平日の 8:30" in visible_text(state)
+    bot.channel.reset()
+    assert (await post_tip_of_the_day(channel_root.id, now=FRIDAY)).sent  # type: ignore[union-attr]
+    [posted] = bot.channel.activities_in(channel_root.id)  # a new post in the channel, not in the thread
+    assert "今日のシン・トセイヒント" in visible_text(posted)
+
+
+async def test_only_the_subscriber_a_team_owner_or_an_admin_may_stop_it_or_move_it(
+    channel: TeamsChannel, sqlite_url: str
+) -> None:
+    admin = User(name="管理 花子")
+    bot = await start_bot(channel, sqlite_url, ADMIN_AAD_OBJECT_IDS=admin.aad_object_id)
+    try:
+        b = bot.channel.builder
+        lead, member = b.user("佐藤 花子"), b.user("鈴木 一郎")
+        owner = b.user("田中 課長", user_role="owner")
+        room = Conversation.channel()
+        bot.channel.set_members([lead, member, owner, admin], room.team_id)
+        await say(bot, "毎日ヒント オン 8:30", conversation=room, user=lead)
+
+        for command, locale in (("毎日ヒント オフ", "ja-JP"), ("daily tip on 10:00", "en-US")):
+            [refusal] = await say(bot, command, conversation=room, user=member, locale=locale)
+            assert refusal["text"] == t("tips.daily.not_allowed", locale[:2])
+        click = b.card_action("tips.daily", {"command": "off"}, conversation=room, user=member, locale="en-US")
+        status, body = await bot.post(click)
+        assert status == 200 and body["value"] == t("tips.daily.not_allowed", "en")
+        kept = await store(bot).subscription(room.id)
+        assert kept is not None and (kept.hour, kept.minute, kept.subscribed_by) == (8, 30, lead.aad_object_id)
+        assert bot.services.scheduler.get(job_id(room.id)) is not None  # type: ignore[union-attr]
+
+        await say(bot, "毎日ヒント オン 8:30", conversation=room, user=member)  # the same time: nothing changes
+        await say(bot, "毎日ヒント オン 10:00", conversation=room, user=owner)  # a team owner may move it
+        moved = await store(bot).subscription(room.id)
+        assert moved is not None and (moved.hour, moved.minute, moved.subscribed_by) == (10, 0, lead.aad_object_id)
+        await say(bot, "毎日ヒント オフ", conversation=room, user=admin)  # an admin may stop it
+        assert await store(bot).subscription(room.id) is None
+
+        await say(bot, "毎日ヒント オン 7:00", conversation=room, user=member)  # anyone may turn it on
+        await say(bot, "毎日ヒント オフ", conversation=room, user=member)  # …and the subscriber off again
+        assert await store(bot).subscription(room.id) is None
+        assert bot.services.scheduler.get(job_id(room.id)) is None  # type: ignore[union-attr]
+    finally:
+        await bot.stop()
