@@ -11,9 +11,10 @@ from bot.roles import is_team_owner
 from bot.routes import Notify, Outcome, Refresh, RouteTable, Say, normalize
 from bot.store.tables import utcnow
 from bot.tips import daily
+from bot.tips.jobs import tip_service
 from bot.tips.library import default_library
 from bot.tips.service import TipService, user_audience
-from bot.tips.store import Subscription, TipStore
+from bot.tips.store import Subscription
 from bot.turn import Turn
 from cards.tips import categories_card, ratings_card, subscription_card, thanks_card, tip_card
 
@@ -29,7 +30,7 @@ def _user_key(turn: Turn) -> str:
 
 
 def _service(turn: Turn) -> TipService:
-    return TipService(TipStore(turn.services.store.engine), default_library())
+    return tip_service(turn.services)
 
 
 async def _show_tip(turn: Turn, category_id: str | None) -> Outcome:
@@ -67,7 +68,7 @@ async def _daily(turn: Turn, typed: str, *, clicked: bool = False) -> Outcome:
     tips are posted there. Someone else's subscription is changed only by its subscriber, a team owner or an
     admin; anyone else is told so (a notice for a click, a message for a typed command)."""
     word, _, rest = normalize(typed).partition(" ")
-    store = TipStore(turn.services.store.engine)
+    store = _service(turn).store
     place = place_id(turn.place.conversation_id)
     current = await store.subscription(place)
     if not word:
@@ -126,7 +127,7 @@ def register(routes: RouteTable) -> None:
         if tip is None or rating not in RATINGS:
             return Notify(t("tips.unknown_tip", turn.lang))
         helpful = RATINGS[rating]
-        await TipStore(turn.services.store.engine).rate(tip.id, _user_key(turn), helpful, utcnow())
+        await _service(turn).store.rate(tip.id, _user_key(turn), helpful, utcnow())
         return Refresh(thanks_card(tip, library.category(tip.category), turn.lang, helpful))
 
     @routes.command("毎日ヒント", "daily tip", "daily tips", description_key="tips.command.daily")

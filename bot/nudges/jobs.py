@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,9 +18,18 @@ from cards.nudges import nudge_card
 log = logging.getLogger(__name__)
 
 
+# One service per running app (built on its first turn, not on every one), keyed by the Services object's
+# identity; the weak reference drops the entry with the app and guards against a reused id.
+_services: dict[int, tuple[weakref.ref[Services], NudgeService]] = {}
+
+
 def nudge_service(services: Services) -> NudgeService:
-    """The nudge domain on the app's store and scheduler, with the deployment's quiet hours."""
-    return NudgeService(
+    """The nudge domain on the app's store and scheduler, with the deployment's quiet hours (one per app)."""
+    key = id(services)
+    cached = _services.get(key)
+    if cached is not None and cached[0]() is services:
+        return cached[1]
+    service = NudgeService(
         NudgeStore(services.store.engine),
         services.scheduler,
         services.store.preferences,
@@ -27,6 +37,8 @@ def nudge_service(services: Services) -> NudgeService:
         quiet=QuietHours.parse(services.settings.quiet_hours),
         admins=services.settings.admin_aad_object_ids,
     )
+    _services[key] = (weakref.ref(services, lambda _gone: _services.pop(key, None)), service)
+    return service
 
 
 async def fire(nudge_id: str, now: datetime | None = None) -> None:

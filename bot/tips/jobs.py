@@ -7,6 +7,7 @@ Runs from the persistent job store, so it takes plain kwargs and reaches the run
 from __future__ import annotations
 
 import logging
+import weakref
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -21,8 +22,24 @@ from cards.tips import tip_card
 
 if TYPE_CHECKING:
     from bot.sender import Delivery
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+
+# One service per running app, keyed by the Services object's identity (see `bot.nudges.jobs.nudge_service`).
+_services: dict[int, tuple[weakref.ref[Services], TipService]] = {}
+
+
+def tip_service(services: Services) -> TipService:
+    """The tips domain on the app's store with the built-in library, built once per app (not per turn)."""
+    key = id(services)
+    cached = _services.get(key)
+    if cached is not None and cached[0]() is services:
+        return cached[1]
+    service = TipService(TipStore(services.store.engine), default_library())
+    _services[key] = (weakref.ref(services, lambda _gone: _services.pop(key, None)), service)
+    return service
 
 
 async def post_tip_of_the_day(conversation_id: str, now: datetime | None = None) -> Delivery | None:
@@ -36,12 +53,12 @@ async def post_tip_of_the_day(conversation_id: str, now: datetime | None = None)
     if not is_working_day(today):
         log.info("tip of the day for %s skipped: %s is not a working day", conversation_id, today)
         return None
-    store = TipStore(services.store.engine)
+    service = tip_service(services)
+    store, library = service.store, service.library
     subscription = await store.subscription(conversation_id)
     if subscription is None or not await store.claim_day(conversation_id, today, now):
         return None
-    library = default_library()
-    tip = await TipService(store, library).next_tip(conversation_audience(conversation_id), now)
+    tip = await service.next_tip(conversation_audience(conversation_id), now)
     card = tip_card(tip, library.category(tip.category), subscription.lang, daily=True)
     delivery = await services.sender.post(conversation_id, {"type": "message", "attachments": [attachment(card)]})
     log.info("tip of the day %s for %s: %s", tip.id, conversation_id, delivery.status)

@@ -418,3 +418,12 @@ async def test_every_nudge_verb_answers_junk_data_with_a_notice(bot: RunningBot,
         assert fetched == (200, {"task": {"type": "message", "value": t("nudges.unknown", lang)}})
     [unchanged] = await nudge_service(bot.services).in_conversation(room.conversation.id)
     assert unchanged.nudge_id == nudge.nudge_id and not unchanged.paused
+
+
+async def test_the_nudge_service_is_built_once_per_app(bot: RunningBot) -> None:
+    from dataclasses import replace
+
+    first = nudge_service(bot.services)
+    assert nudge_service(bot.services) is first
+    other = replace(bot.services)  # another app (a second bot in the same process)
+    assert nudge_service(other) is not first and nudge_service(other) is nudge_service(other)

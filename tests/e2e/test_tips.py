@@ -208,3 +208,15 @@ async def test_every_tips_verb_answers_junk_data_with_a_notice(bot: RunningBot, 
         assert body["type"] == "application/vnd.microsoft.activity.message", (verb, data, body)
         assert body["value"] == t("tips.bad_request", locale[:2]), (verb, data)
     assert await feedback_rows(bot) == []
+
+
+async def test_the_tips_service_is_built_once_per_app(bot: RunningBot) -> None:
+    from dataclasses import replace
+
+    from bot.tips.jobs import tip_service
+
+    first = tip_service(bot.services)
+    await say(bot, "ヒント")
+    assert tip_service(bot.services) is first  # a turn reuses it
+    other = replace(bot.services)  # another app (a second bot in the same process)
+    assert tip_service(other) is not first and tip_service(other) is tip_service(other)
