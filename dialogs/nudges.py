@@ -24,6 +24,7 @@ from bot.turn import Turn
 from cards.dialog import task_form, task_message
 from cards.nudges import CREATE, EDIT, FIELDS, NEW_FORM, TEXT_MAX, confirmation_card, entry_card, form_card, list_card
 from cards.nudges import moment as format_moment
+from dialogs.common import user_key
 from dialogs.forms import form_date, form_time
 
 
@@ -38,10 +39,6 @@ def register(routes: RouteTable) -> None:
     routes.verb("nudge.delete")(delete)
     for name in (CREATE, EDIT):
         routes.dialog(name, fetch=open_form, submit=submit_form)
-
-
-def _user(turn: Turn) -> str:
-    return turn.actor.aad_object_id or turn.actor.id
 
 
 # ---- form data ------------------------------------------------------------------------------------------------
@@ -128,7 +125,7 @@ async def _changeable(turn: Turn, service: NudgeService, *, muting: bool = False
     nudge = await service.find(turn.data.get("nudge_id"), turn.place.conversation_id, turn.place.tenant_id)
     if nudge is None:
         return Notify(t("nudges.unknown", turn.lang))
-    if service.may_change(nudge, _user(turn)):
+    if service.may_change(nudge, user_key(turn)):
         return nudge
     if muting and await is_team_owner(turn.services.sender.connector, turn.place, turn.actor):
         return nudge
@@ -159,7 +156,7 @@ async def snooze(turn: Turn) -> Outcome:
     if turn.place.conversation_type != "personal":
         return Notify(t("nudges.snooze_personal_only", turn.lang))
     service = nudge_service(turn.services)
-    until = await service.snooze(_user(turn), turn.place.tenant_id, datetime.now(UTC))
+    until = await service.snooze(user_key(turn), turn.place.tenant_id, datetime.now(UTC))
     return Notify(t("nudges.snoozed", turn.lang, until=format_moment(until, turn.lang, service.tz)))
 
 
@@ -220,7 +217,7 @@ async def submit_form(turn: Turn) -> Outcome | list[Outcome]:
         return _form(turn, service, values, errors)
     if editing is None:
         origin = Origin(
-            user_key=_user(turn),
+            user_key=user_key(turn),
             tenant_id=turn.place.tenant_id,
             conversation_id=turn.place.conversation_id,
             conversation_type=turn.place.conversation_type,

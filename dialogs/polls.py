@@ -35,6 +35,7 @@ from bot.text import has_controls, lines_normalized, scalar_text, visible, witho
 from bot.turn import Turn
 from cards import polls as cards
 from cards.dialog import task_form, task_message
+from dialogs.common import user_key
 from dialogs.forms import form_date, form_time
 
 _WHOLE = re.compile(r"\d{1,2}")
@@ -56,10 +57,6 @@ def register(routes: RouteTable) -> None:
     routes.verb(cards.REPEAT)(repeat)
 
 
-def _user(turn: Turn) -> str:
-    return turn.actor.aad_object_id or turn.actor.id
-
-
 def _threshold(turn: Turn) -> int:
     """Anonymous polls show no breakdown below this many ballots (`POLL_PRIVACY_THRESHOLD`)."""
     return turn.services.settings.poll_privacy_threshold
@@ -72,7 +69,7 @@ def _text(data: Mapping[str, Any], name: str) -> str:
 
 def _origin(turn: Turn) -> Origin:
     return Origin(
-        user_key=_user(turn),
+        user_key=user_key(turn),
         tenant_id=turn.place.tenant_id,
         conversation_id=turn.place.conversation_id,
         conversation_type=turn.place.conversation_type,
@@ -211,7 +208,7 @@ def _ticketed(turn: Turn, service: PollService, poll: Poll) -> bool:
     return (
         turn.place.conversation_type == "personal"
         and (poll.tenant_id or "") == (turn.place.tenant_id or "")
-        and service.ticket_valid(poll.poll_id, _user(turn), turn.data.get("ticket"))
+        and service.ticket_valid(poll.poll_id, user_key(turn), turn.data.get("ticket"))
     )
 
 
@@ -234,13 +231,13 @@ async def vote(turn: Turn) -> Outcome | None:
     choices = _choices(turn.data)
     if choices is None:
         return Notify(t("polls.vote.invalid", turn.lang))
-    result = await service.vote(poll, _user(turn), turn.actor.name, choices, datetime.now(UTC))
+    result = await service.vote(poll, user_key(turn), turn.actor.name, choices, datetime.now(UTC))
     if result.problem is not None or result.poll is None or result.tally is None:
         return Notify(t(f"polls.vote.{result.problem}", turn.lang))
     request_card_update(turn.services, service, result.poll)
     if turn.data.get("via") == "submit":
         return None  # an older client: a refreshed card would replace the shared one for everybody
-    ticket = None if _here(turn, poll) else service.ticket(poll.poll_id, _user(turn))
+    ticket = None if _here(turn, poll) else service.ticket(poll.poll_id, user_key(turn))
     return Refresh(
         cards.poll_card(
             result.poll,
@@ -260,8 +257,8 @@ async def view(turn: Turn) -> Outcome:
     poll = await _poll(turn, service, ticketed=True)
     if isinstance(poll, Notify):
         return poll
-    mine = await service.ballot_of(poll, _user(turn))
-    ticket = None if _here(turn, poll) else service.ticket(poll.poll_id, _user(turn))
+    mine = await service.ballot_of(poll, user_key(turn))
+    ticket = None if _here(turn, poll) else service.ticket(poll.poll_id, user_key(turn))
     tally = await service.store.tally(poll)
     return Refresh(
         cards.poll_card(poll, tally, turn.lang, mine=mine, threshold=_threshold(turn), ticket=ticket, tz=service.tz)
@@ -274,7 +271,7 @@ async def _creators(turn: Turn) -> tuple[PollService, Poll] | Notify:
     poll = await _poll(turn, service)
     if isinstance(poll, Notify):
         return poll
-    if not service.is_creator(poll, _user(turn)):
+    if not service.is_creator(poll, user_key(turn)):
         return Notify(t("polls.creator_only", turn.lang))
     return service, poll
 

@@ -17,6 +17,7 @@ from bot.tips.service import TipService, user_audience
 from bot.tips.store import Subscription
 from bot.turn import Turn
 from cards.tips import categories_card, ratings_card, subscription_card, thanks_card, tip_card
+from dialogs.common import user_key
 
 LIST_WORDS = frozenset({"一覧", "いちらん", "カテゴリ", "カテゴリー", "categories", "category", "list"})
 RATING_WORDS = frozenset({"評価", "ひょうか", "ratings", "rating"})
@@ -25,17 +26,13 @@ OFF_WORDS = frozenset({"オフ", "off", "停止", "stop"})
 RATINGS = {"helpful": True, "not_helpful": False}
 
 
-def _user_key(turn: Turn) -> str:
-    return turn.actor.aad_object_id or turn.actor.id
-
-
 def _service(turn: Turn) -> TipService:
     return tip_service(turn.services)
 
 
 async def _show_tip(turn: Turn, category_id: str | None) -> Outcome:
     service = _service(turn)
-    tip = await service.next_tip(user_audience(_user_key(turn)), utcnow(), category_id)
+    tip = await service.next_tip(user_audience(user_key(turn)), utcnow(), category_id)
     return Say(card=tip_card(tip, service.library.category(tip.category), turn.lang))
 
 
@@ -54,7 +51,7 @@ async def _ratings(turn: Turn) -> Outcome:
 async def _may_change(turn: Turn, subscription: Subscription) -> bool:
     """Turning a place's daily tip off or moving its time is for whoever subscribed it, a team owner or an admin
     (anyone may turn it on)."""
-    if subscription.subscribed_by == _user_key(turn):
+    if subscription.subscribed_by == user_key(turn):
         return True
     if (turn.actor.aad_object_id or "").lower() in turn.services.settings.admin_aad_object_ids:
         return True
@@ -86,57 +83,64 @@ async def _daily(turn: Turn, typed: str, *, clicked: bool = False) -> Outcome:
     if time is None:
         await daily.unsubscribe(store, turn.services.scheduler, place)
         return Say(card=subscription_card(None, turn.lang))
-    subscription = Subscription(place, *time, lang=turn.lang, subscribed_by=_user_key(turn))
+    subscription = Subscription(place, *time, lang=turn.lang, subscribed_by=user_key(turn))
     if current is not None:  # a new time keeps who subscribed (and so who may turn it off)
         subscription = replace(subscription, subscribed_by=current.subscribed_by)
     await daily.subscribe(store, turn.services.scheduler, subscription, utcnow())
     return Say(card=subscription_card(subscription, turn.lang))
 
 
+async def tip(turn: Turn) -> Outcome | list[Outcome]:
+    """「ヒント」 [category | 一覧 | 評価]."""
+    word = normalize(turn.text)
+    if not word:
+        return await _show_tip(turn, None)
+    if word in LIST_WORDS:
+        return _categories(turn)
+    if word in RATING_WORDS:
+        return await _ratings(turn)
+    category = default_library().find_category(turn.text)
+    if category is None:
+        return [Say(text=t("tips.category_unknown", turn.lang, text=turn.text)), _categories(turn)]
+    return await _show_tip(turn, category.id)
+
+
+async def show(turn: Turn) -> Outcome:
+    """A tip of the button's category (any category without one, or when it is no longer known)."""
+    wanted = turn.data.get("category", "")
+    if not isinstance(wanted, str):
+        return Notify(t("tips.bad_request", turn.lang))
+    known = {category.id for category in default_library().categories}
+    return await _show_tip(turn, wanted if wanted in known else None)
+
+
+async def feedback(turn: Turn) -> Outcome:
+    library = default_library()
+    tip_id, rating = turn.data.get("tip_id"), turn.data.get("rating")
+    if not isinstance(tip_id, str) or not isinstance(rating, str):
+        return Notify(t("tips.bad_request", turn.lang))
+    found = library.tip(tip_id)
+    if found is None or rating not in RATINGS:
+        return Notify(t("tips.unknown_tip", turn.lang))
+    helpful = RATINGS[rating]
+    await _service(turn).store.rate(found.id, user_key(turn), helpful, utcnow())
+    return Refresh(thanks_card(found, library.category(found.category), turn.lang, helpful))
+
+
+async def daily_tip(turn: Turn) -> Outcome:
+    return await _daily(turn, turn.text)
+
+
+async def daily_button(turn: Turn) -> Outcome:
+    command = turn.data.get("command", "")
+    if not isinstance(command, str):
+        return Notify(t("tips.bad_request", turn.lang))
+    return await _daily(turn, command, clicked=True)
+
+
 def register(routes: RouteTable) -> None:
-    @routes.command("ヒント", "tip", "tips", description_key="tips.command.tip")
-    async def tip(turn: Turn) -> Outcome | list[Outcome]:
-        word = normalize(turn.text)
-        if not word:
-            return await _show_tip(turn, None)
-        if word in LIST_WORDS:
-            return _categories(turn)
-        if word in RATING_WORDS:
-            return await _ratings(turn)
-        category = default_library().find_category(turn.text)
-        if category is None:
-            return [Say(text=t("tips.category_unknown", turn.lang, text=turn.text)), _categories(turn)]
-        return await _show_tip(turn, category.id)
-
-    @routes.verb("tips.show")
-    async def show(turn: Turn) -> Outcome:
-        """A tip of the button's category (any category without one, or when it is no longer known)."""
-        wanted = turn.data.get("category", "")
-        if not isinstance(wanted, str):
-            return Notify(t("tips.bad_request", turn.lang))
-        known = {category.id for category in default_library().categories}
-        return await _show_tip(turn, wanted if wanted in known else None)
-
-    @routes.verb("tips.feedback")
-    async def feedback(turn: Turn) -> Outcome:
-        library = default_library()
-        tip_id, rating = turn.data.get("tip_id"), turn.data.get("rating")
-        if not isinstance(tip_id, str) or not isinstance(rating, str):
-            return Notify(t("tips.bad_request", turn.lang))
-        tip = library.tip(tip_id)
-        if tip is None or rating not in RATINGS:
-            return Notify(t("tips.unknown_tip", turn.lang))
-        helpful = RATINGS[rating]
-        await _service(turn).store.rate(tip.id, _user_key(turn), helpful, utcnow())
-        return Refresh(thanks_card(tip, library.category(tip.category), turn.lang, helpful))
-
-    @routes.command("毎日ヒント", "daily tip", "daily tips", description_key="tips.command.daily")
-    async def daily_tip(turn: Turn) -> Outcome:
-        return await _daily(turn, turn.text)
-
-    @routes.verb("tips.daily")
-    async def daily_button(turn: Turn) -> Outcome:
-        command = turn.data.get("command", "")
-        if not isinstance(command, str):
-            return Notify(t("tips.bad_request", turn.lang))
-        return await _daily(turn, command, clicked=True)
+    routes.command("ヒント", "tip", "tips", description_key="tips.command.tip")(tip)
+    routes.verb("tips.show")(show)
+    routes.verb("tips.feedback")(feedback)
+    routes.command("毎日ヒント", "daily tip", "daily tips", description_key="tips.command.daily")(daily_tip)
+    routes.verb("tips.daily")(daily_button)
