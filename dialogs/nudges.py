@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.i18n import t
-from bot.nudges.jobs import nudge_service
 from bot.nudges.schedule import Kind, Schedule
 from bot.nudges.service import Draft, NudgeService, Origin
 from bot.nudges.store import Nudge
@@ -26,6 +25,7 @@ from cards.nudges import CREATE, EDIT, FIELDS, NEW_FORM, TEXT_MAX, confirmation_
 from cards.nudges import moment as format_moment
 from dialogs.common import user_key
 from dialogs.forms import form_date, form_time
+from dialogs.nudges_jobs import nudge_service
 
 
 def register(routes: RouteTable) -> None:

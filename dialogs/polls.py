@@ -18,14 +18,6 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.places import same_place
 from bot.polls.export import export_path
-from bot.polls.jobs import (
-    non_voters,
-    poll_service,
-    post_poll,
-    remind_in_thread,
-    remind_personally,
-    request_card_update,
-)
 from bot.polls.model import REMIND_BEFORE_MINUTES, Draft, Origin, Poll, Tally, Visibility
 from bot.polls.oneliner import split_oneliner
 from bot.polls.service import PollService
@@ -37,6 +29,14 @@ from cards import polls as cards
 from cards.dialog import task_form, task_message
 from dialogs.common import user_key
 from dialogs.forms import form_date, form_time
+from dialogs.polls_jobs import (
+    non_voters,
+    poll_service,
+    post_poll,
+    remind_in_thread,
+    remind_personally,
+    request_card_update,
+)
 
 _WHOLE = re.compile(r"\d{1,2}")
 

@@ -11,13 +11,13 @@ from bot.roles import is_team_owner
 from bot.routes import Notify, Outcome, Refresh, RouteTable, Say, normalize
 from bot.store.tables import utcnow
 from bot.tips import daily
-from bot.tips.jobs import tip_service
 from bot.tips.library import default_library
 from bot.tips.service import TipService, user_audience
 from bot.tips.store import Subscription
 from bot.turn import Turn
 from cards.tips import categories_card, ratings_card, subscription_card, thanks_card, tip_card
 from dialogs.common import user_key
+from dialogs.tips_jobs import tip_service
 
 LIST_WORDS = frozenset({"一覧", "いちらん", "カテゴリ", "カテゴリー", "categories", "category", "list"})
 RATING_WORDS = frozenset({"評価", "ひょうか", "ratings", "rating"})

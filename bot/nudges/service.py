@@ -25,7 +25,7 @@ from bot.store.preferences import Preferences
 if TYPE_CHECKING:
     from bot.scheduler import Scheduler
 
-JOB_FUNCTION = "bot.nudges.jobs:fire"
+JOB_FUNCTION = "dialogs.nudges_jobs:fire"
 SNOOZE = timedelta(days=7)
 SNOOZE_PREF = "nudges_snoozed_until"
 

@@ -1,11 +1,11 @@
 """What a team lead can do with polls, and how votes are taken.
 
 Scheduler jobs (all persisted, all idempotent):
-- `poll-close:<id>` at the deadline → `bot.polls.jobs:close_poll`; a deadline that passed while the bot was
+- `poll-close:<id>` at the deadline → `dialogs.polls_jobs:close_poll`; a deadline that passed while the bot was
   down runs right after start.
-- `poll-remind:<id>` `remind_before` minutes before the deadline → `bot.polls.jobs:remind_before_deadline`,
+- `poll-remind:<id>` `remind_before` minutes before the deadline → `dialogs.polls_jobs:remind_before_deadline`,
   only while that moment is still ahead (a reminder planned in the past would fire at once).
-- `poll-repeat:<id>` a weekly or monthly cron → `bot.polls.jobs:repeat_poll`, which posts a fresh copy.
+- `poll-repeat:<id>` a weekly or monthly cron → `dialogs.polls_jobs:repeat_poll`, which posts a fresh copy.
 
 Votes go through a group commit: concurrent clicks become one transaction (see `PollStore.record`).
 """
@@ -29,9 +29,9 @@ from bot.store.batching import GroupCommit
 if TYPE_CHECKING:
     from bot.scheduler import Scheduler
 
-CLOSE_JOB = "bot.polls.jobs:close_poll"
-REMIND_JOB = "bot.polls.jobs:remind_before_deadline"
-REPEAT_JOB = "bot.polls.jobs:repeat_poll"
+CLOSE_JOB = "dialogs.polls_jobs:close_poll"
+REMIND_JOB = "dialogs.polls_jobs:remind_before_deadline"
+REPEAT_JOB = "dialogs.polls_jobs:repeat_poll"
 
 
 def close_job_id(poll_id: str) -> str:

@@ -1,7 +1,7 @@
 """Tip of the day: parsing the time a team asks for, and keeping subscription row and scheduler job together.
 
 The row is what users see and what the job checks; the cron job (one per conversation, in the bot's time zone,
-Monday to Friday) only wakes the job up. Holidays and 年末年始 are checked when it runs (`bot.tips.jobs`).
+Monday to Friday) only wakes the job up. Holidays and 年末年始 are checked when it runs (`dialogs.tips_jobs`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.scheduler import JobInfo, Scheduler
 from bot.tips.store import Subscription, TipStore
 
-JOB_FUNCTION = "bot.tips.jobs:post_tip_of_the_day"
+JOB_FUNCTION = "dialogs.tips_jobs:post_tip_of_the_day"
 DEFAULT_TIME = (9, 0)
 _TIME = re.compile(r"(\d{1,2})(?:[:時](\d{1,2})?分?)?")
 

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import t
-from bot.nudges.jobs import fire, nudge_service
 from bot.nudges.schedule import next_delivery
 from bot.nudges.store import Nudge
 from bot.nudges.tables import nudges
 from bot.scheduler import JobInfo
+from dialogs.nudges_jobs import fire, nudge_service
 from tests.support.bot import RunningBot, start_bot
 from tests.support.cards import card_of, texts, visible_text
 from tests.teams_channel.activities import Conversation, User
@@ -78,7 +78,7 @@ class Room:
 def job_of(bot: RunningBot, nudge: Nudge) -> JobInfo:
     assert bot.services.scheduler is not None
     job = bot.services.scheduler.get(f"nudge:{nudge.nudge_id}")
-    assert job is not None and job.func_ref == "bot.nudges.jobs:fire" and job.kwargs == {"nudge_id": nudge.nudge_id}
+    assert job is not None and job.func_ref == "dialogs.nudges_jobs:fire" and job.kwargs == {"nudge_id": nudge.nudge_id}
     assert job.next_run_time is not None and job.next_run_time.utcoffset() == timedelta(hours=9)
     return job
 
@@ -330,7 +330,7 @@ async def test_the_real_scheduler_runs_the_stored_job_and_it_plans_the_next_run(
     scheduler = bot.services.scheduler
     assert scheduler is not None
     soon = datetime.now(TOKYO) + timedelta(seconds=0.2)
-    await scheduler.add_at(f"nudge:{nudge.nudge_id}", "bot.nudges.jobs:fire", soon, {"nudge_id": nudge.nudge_id})
+    await scheduler.add_at(f"nudge:{nudge.nudge_id}", "dialogs.nudges_jobs:fire", soon, {"nudge_id": nudge.nudge_id})
 
     def replanned() -> datetime | None:  # the job ran once it points past `soon` (posted, or at night shifted)
         job = scheduler.get(f"nudge:{nudge.nudge_id}")

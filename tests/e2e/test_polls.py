@@ -16,9 +16,9 @@ from sqlalchemy import func, select, text
 
 from bot.i18n import t
 from bot.polls.export import export_path
-from bot.polls.jobs import close_poll, poll_service, refresh_dirty_cards, remind_before_deadline, repeat_poll
 from bot.polls.model import Draft, Origin, Poll
 from bot.polls.tables import poll_ballots, poll_choices, polls
+from dialogs.polls_jobs import close_poll, poll_service, refresh_dirty_cards, remind_before_deadline, repeat_poll
 from tests.cardcheck import assert_valid_card
 from tests.support.bot import RunningBot, start_bot
 from tests.support.cards import card_of, texts, visible_text
@@ -351,14 +351,13 @@ async def test_the_deadline_closes_the_poll_across_a_restart(channel: TeamsChann
         poll = await room.create({**LUNCH, "date": tomorrow.date().isoformat(), "time": "10:00"})
         assert first.services.scheduler is not None
         job = first.services.scheduler.get(f"poll-close:{poll.poll_id}")
-        assert (
-            job is not None and job.func_ref == "bot.polls.jobs:close_poll" and job.kwargs == {"poll_id": poll.poll_id}
-        )
+        assert job is not None and job.func_ref == "dialogs.polls_jobs:close_poll"
+        assert job.kwargs == {"poll_id": poll.poll_id}
         # The deadline passes while the bot is down: move it (and the job) into the past before stopping.
         past = datetime.now(UTC) + timedelta(seconds=1)
         await (await poll_service(first.services)).store.change(poll.poll_id, deadline=past - timedelta(seconds=2))
         await first.services.scheduler.add_at(
-            f"poll-close:{poll.poll_id}", "bot.polls.jobs:close_poll", past, {"poll_id": poll.poll_id}
+            f"poll-close:{poll.poll_id}", "dialogs.polls_jobs:close_poll", past, {"poll_id": poll.poll_id}
         )
     finally:
         await first.stop()
@@ -422,7 +421,7 @@ async def test_a_recurring_poll_has_a_cron_job_that_posts_a_fresh_copy(bot: Runn
     await room.click("poll.repeat", form)
     assert bot.services.scheduler is not None
     job = bot.services.scheduler.get(f"poll-repeat:{poll.poll_id}")
-    assert job is not None and job.func_ref == "bot.polls.jobs:repeat_poll"
+    assert job is not None and job.func_ref == "dialogs.polls_jobs:repeat_poll"
     assert job.next_run_time is not None and (job.next_run_time.weekday(), job.next_run_time.hour) == (0, 9)
 
     monday = job.next_run_time
@@ -563,7 +562,7 @@ async def test_the_reminder_before_the_deadline_mentions_who_has_not_voted(bot: 
     assert poll.deadline == deadline and poll.remind_before == 60
     assert bot.services.scheduler is not None
     job = bot.services.scheduler.get(f"poll-remind:{poll.poll_id}")
-    assert job is not None and job.func_ref == "bot.polls.jobs:remind_before_deadline"
+    assert job is not None and job.func_ref == "dialogs.polls_jobs:remind_before_deadline"
     assert job.kwargs == {"poll_id": poll.poll_id}
     assert job.next_run_time == deadline - timedelta(minutes=60)
     local = job.next_run_time.astimezone(TOKYO)

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from bot.i18n import t
-from bot.polls.jobs import poll_service
 from bot.polls.tables import poll_ballots
 from cards import polls as poll_cards
+from dialogs.polls_jobs import poll_service
 from tests.e2e.test_polls import Room, chart_totals, count, latest_poll
 from tests.support.bot import RunningBot
 from tests.support.cards import card_of, texts

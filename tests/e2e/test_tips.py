@@ -213,7 +213,7 @@ async def test_every_tips_verb_answers_junk_data_with_a_notice(bot: RunningBot, 
 async def test_the_tips_service_is_built_once_per_app(bot: RunningBot) -> None:
     from dataclasses import replace
 
-    from bot.tips.jobs import tip_service
+    from dialogs.tips_jobs import tip_service
 
     first = tip_service(bot.services)
     await say(bot, "ヒント")

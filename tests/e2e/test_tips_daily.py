@@ -14,10 +14,10 @@ import pytest
 
 from bot.i18n import t
 from bot.tips.daily import job_id
-from bot.tips.jobs import post_tip_of_the_day
 from bot.tips.library import Library, default_library
 from bot.tips.store import TipStore
 from bot.workdays import is_working_day
+from dialogs.tips_jobs import post_tip_of_the_day
 from tests.e2e.test_tips import say, tip_id_of
 from tests.support.bot import RunningBot, start_bot
 from tests.support.cards import visible_text
@@ -49,7 +49,7 @@ def store(bot: RunningBot) -> TipStore:
 async def test_subscribing_creates_a_cron_job_at_that_time_in_tokyo(bot: RunningBot) -> None:
     conversation_id = await subscribed_channel(bot)
     job = bot.services.scheduler.get(job_id(conversation_id))  # type: ignore[union-attr]
-    assert job is not None and job.func_ref == "bot.tips.jobs:post_tip_of_the_day"
+    assert job is not None and job.func_ref == "dialogs.tips_jobs:post_tip_of_the_day"
     assert job.kwargs == {"conversation_id": conversation_id}
     assert job.next_run_time is not None and str(job.next_run_time.tzinfo) == "Asia/Tokyo"
     assert (job.next_run_time.hour, job.next_run_time.minute) == (8, 30)
@@ -107,7 +107,7 @@ async def test_no_repeats_in_a_conversation_until_the_library_is_exhausted(
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     small = Library(LIBRARY.tips[:3], LIBRARY.categories)
-    monkeypatch.setattr("bot.tips.jobs.default_library", lambda: small)
+    monkeypatch.setattr("dialogs.tips_jobs.default_library", lambda: small)
     conversation_id = await subscribed_channel(bot)
     working_days = [date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3)]
     assert all(is_working_day(day) for day in working_days)

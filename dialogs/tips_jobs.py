@@ -1,4 +1,5 @@
-"""The scheduled job: post the tip of the day into a subscribed conversation, on working days only.
+"""The wiring from the running services to the tips domain: the service per app, and the scheduled job that posts
+the tip of the day into a subscribed chat or channel, on working days only.
 
 Runs from the persistent job store, so it takes plain kwargs and reaches the running services through
 `bot.scheduler.get_runtime`. `now` is injectable so tests can fire it on any date without sleeping.
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.scheduler import get_runtime
+from bot.services import Services
 from bot.tips.library import default_library
 from bot.tips.service import TipService, conversation_audience
 from bot.tips.store import TipStore
@@ -22,12 +24,11 @@ from cards.tips import tip_card
 
 if TYPE_CHECKING:
     from bot.sender import Delivery
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 
-# One service per running app, keyed by the Services object's identity (see `bot.nudges.jobs.nudge_service`).
+# One service per running app, keyed by the Services object's identity (see `dialogs.nudges_jobs.nudge_service`).
 _services: dict[int, tuple[weakref.ref[Services], TipService]] = {}
 
 
@@ -44,9 +45,6 @@ def tip_service(services: Services) -> TipService:
 
 async def post_tip_of_the_day(conversation_id: str, now: datetime | None = None) -> Delivery | None:
     """Post one unseen tip; None when nothing was due (not a working day, unsubscribed, already posted today)."""
-    # Imported here: the services bundle pulls in the Teams glue, which the tips domain itself stays free of.
-    from bot.services import Services
-
     services = get_runtime(Services)
     now = now or datetime.now(UTC)
     today = now.astimezone(ZoneInfo(services.settings.tz)).date()
