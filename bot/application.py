@@ -17,7 +17,6 @@ from bot.credentials import TokenProvider
 from bot.handler import OpenFlatBot
 from bot.identity import create_authentication, install_metadata_cache
 from bot.languages import LanguagePreferences
-from bot.polls.jobs import EXPORT_ROUTE, download_export, refresh_dirty_cards
 from bot.scheduler import Scheduler, get_runtime, set_runtime
 from bot.sender import Sender
 from bot.services import Services
@@ -26,6 +25,7 @@ from bot.store import Store
 from bot.store.migrate import migrate
 from dialogs import build_routes
 from dialogs.general import unknown_text
+from dialogs.polls_jobs import EXPORT_ROUTE, download_export, refresh_dirty_cards
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ from bot.i18n import t
 from bot.routes import Outcome, RouteTable, Say, normalize
 from bot.turn import Turn
 from cards.help import help_card
+from dialogs.common import user_key
 
 _LANGUAGE_WORDS = {
     "ja": {"ja", "japanese", "日本語", "にほんご"},
@@ -29,7 +30,7 @@ def register(routes: RouteTable) -> None:
         lang = next((code for code, words in _LANGUAGE_WORDS.items() if wanted in words), None)
         if lang is None:
             return Say(text=t("language.unknown", turn.lang))
-        await turn.services.languages.choose(turn.actor.aad_object_id or turn.actor.id, turn.place.tenant_id, lang)
+        await turn.services.languages.choose(user_key(turn), turn.place.tenant_id, lang)
         return Say(text=t("language.set", lang, language=t(f"language.name.{lang}", lang)))
 
 
