@@ -13,6 +13,8 @@ from bot.settings import Settings, SettingsError
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs two lines per job run, and the wake-up job runs every minute: keep its failures only.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env()
     except SettingsError as error:
