@@ -100,6 +100,9 @@ class Report:
         return max(rounds, key=lambda p: p.throughput, default=None)
 
 
+BENCH_ANONYMITY_KEY = "b" * 64  # a benchmark's anonymous ballots protect nobody
+
+
 def bot_environment(state: dict[str, Any], work: Path, port: int) -> dict[str, str]:
     """One environment for both bots: same app registration, endpoints, CA and (ours only) database."""
     return {
@@ -108,7 +111,7 @@ def bot_environment(state: dict[str, Any], work: Path, port: int) -> dict[str, s
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "DATABASE_URL": f"sqlite+aiosqlite:///{work / 'bench.db'}",
-        "RUN_SCHEDULER": "false",
+        "ANONYMITY_KEY": BENCH_ANONYMITY_KEY,
     }
 
 

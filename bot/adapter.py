@@ -9,6 +9,7 @@ turn: every outbound call goes through the one `Sender` on one pooled HTTP clien
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -23,12 +24,11 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 from botframework.connector.auth import AuthenticateRequestResult, AuthenticationConstants, ClaimsIdentity
 
+from bot.claims import ActivityClaims, Verdict
 from bot.conversations import tenant_of
 from bot.i18n import language_of, t
 from bot.sender import Sender
 from bot.settings import Settings
-from bot.store.activities import ProcessedActivities
-from bot.store.batching import GroupCommit
 from bot.wire import activity_from_json, activity_to_json
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ _INVOKE_CACHE_SIZE = 512  # answers kept for Teams' retries (cards can be tens o
 _INVOKE_CACHE_SECONDS = 300.0  # Teams retries within seconds; older answers are not needed
 _AUTH_CACHE_SIZE = 4096
 AUTH_LEEWAY_SECONDS = 300  # botbuilder's clock tolerance for channel tokens
+DUPLICATE_WAIT_SECONDS = 4.0  # a retried invoke waits this long for the first delivery's answer (Teams: 5 s)
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -128,13 +129,13 @@ class TeamsAdapter(CloudAdapter):
 class MessagesEndpoint:
     """The aiohttp handler for `POST /api/messages`."""
 
-    def __init__(self, settings: Settings, adapter: TeamsAdapter, bot: Bot, processed: ProcessedActivities) -> None:
+    def __init__(self, settings: Settings, adapter: TeamsAdapter, bot: Bot, claims: ActivityClaims) -> None:
         self._settings = settings
         self._adapter = adapter
         self._bot = bot
-        self._processed = processed
-        self._claims: GroupCommit[tuple[str, str], bool] = GroupCommit(self._claim_batch)
+        self._claims = claims
         self._invoke_answers: OrderedDict[tuple[str, str], tuple[float, int, Any]] = OrderedDict()
+        self._in_progress: dict[tuple[str, str], asyncio.Event] = {}  # set when the turn has its answer
 
     async def __call__(self, request: web.Request) -> web.Response:
         limit = self._settings.max_body_bytes
@@ -156,39 +157,49 @@ class MessagesEndpoint:
             log.warning("activity from tenant %r ignored: not in ALLOWED_TENANT_IDS", tenant_of(activity))
             return _problem(403, "tenant not allowed")
         key = (activity.conversation.id, activity.id or "")
-        claimed = False
+        if not activity.id:
+            return await self._process(auth, activity, key)
+        verdict = await self._claims.claim(key)
+        if verdict is not Verdict.NEW:
+            return await self._duplicate(activity, key, verdict)
+        answered = self._in_progress[key] = asyncio.Event()
         try:
-            if activity.id:
-                if not await self._claims.submit(key):
-                    return self._duplicate(activity, key)
-                claimed = True
+            return await self._process(auth, activity, key, claimed=True)
+        finally:
+            del self._in_progress[key]
+            answered.set()
+
+    async def _process(
+        self, auth: AuthenticateRequestResult, activity: Activity, key: tuple[str, str], *, claimed: bool = False
+    ) -> web.Response:
+        """Run the turn; a claimed turn is marked done before Teams hears of it, or given back if it failed."""
+        try:
             answer = await self._adapter.process_activity(auth, activity, self._bot.on_turn)
         except Exception:
             correlation_id = uuid.uuid4().hex[:12]
             log.exception("turn failed (correlation id %s, activity type %s)", correlation_id, activity.type)
             if claimed:
-                await self._processed.release(*key)
+                await self._claims.release(key)
             return _problem(500, f"internal error, correlation id {correlation_id}")
+        if claimed:
+            await self._claims.finish(key)
         if activity.type == ActivityTypes.invoke:
             status, body = (answer.status, answer.body) if answer else (501, None)
             self._remember(key, status, body)
             return web.json_response(body, status=status, dumps=_dumps)
         return web.Response(status=200)
 
-    async def _claim_batch(self, keys: list[tuple[str, str]]) -> list[bool]:
-        """Claim the ids of every turn that arrived together in one transaction; first sighting wins."""
-        claimed = await self._processed.claim_many(keys)
-        results = []
-        for key in keys:
-            results.append(key in claimed)
-            claimed.discard(key)  # the same id twice in one batch: only the first is processed
-        return results
-
-    def _duplicate(self, activity: Activity, key: tuple[str, str]) -> web.Response:
-        """Teams retried an activity we already have: no second effect, and an invoke gets its answer again."""
-        log.info("duplicate activity %s ignored", key[1])
+    async def _duplicate(self, activity: Activity, key: tuple[str, str], verdict: Verdict) -> web.Response:
+        """Teams retried an activity we have: no second effect, and an invoke gets its answer again (waiting for
+        it, within Teams' timeout, when the first delivery is still being answered here)."""
+        log.info("duplicate activity %s ignored (%s)", key[1], verdict)
         if activity.type != ActivityTypes.invoke:
             return web.Response(status=200)
+        first = self._in_progress.get(key)
+        if first is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(DUPLICATE_WAIT_SECONDS):
+                    await first.wait()
         if key in self._invoke_answers:
             _, status, body = self._invoke_answers[key]
             return web.json_response(body, status=status, dumps=_dumps)

@@ -1,66 +1,131 @@
-"""The app factory: settings in, a ready aiohttp application out. `app.py` and the tests both use it."""
+"""The platform and its app factory: settings and the feature list in, a ready aiohttp application out.
+
+`app.py` (the composition root) passes the feature list; the platform never imports a feature. At start it
+migrates, claims its place as an instance, builds every feature once with a narrow `Context`, routes what the
+features declare and starts the timed work runner; at stop it hands back unfinished timed work within a grace
+period and writes the final state of shared cards, each step bounded so SIGTERM exits in seconds.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import logging
-from datetime import UTC, datetime, timedelta
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.adapter import MessagesEndpoint, TeamsAdapter
-from bot.card_updates import CardRefresher
+from bot.anonymity import load_key
+from bot.card_updates import INTERVAL_SECONDS, CardRefresher
+from bot.claims import ActivityClaims
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.connector import BotConnector
+from bot.context import Context
 from bot.conversations import ConversationDirectory
 from bot.credentials import TokenProvider
+from bot.feature import Feature, HttpRequest, fill_routes
 from bot.handler import OpenFlatBot
 from bot.identity import create_authentication, install_metadata_cache
+from bot.instances import Instance, sqlite_path
 from bot.languages import LanguagePreferences
-from bot.scheduler import Scheduler, get_runtime, set_runtime
+from bot.permissions import Policy
+from bot.recurrence import Kind, Schedule, next_delivery
+from bot.routes import RouteTable
 from bot.sender import Sender
-from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.migrate import migrate
-from dialogs import build_routes
-from dialogs.general import unknown_text
-from dialogs.polls_jobs import EXPORT_ROUTE, download_export, refresh_dirty_cards
+from bot.timed import DueItem, RunnerLimits, TimedWork, TimedWorkRunner, TimedWorkStore
 
 log = logging.getLogger(__name__)
 
-SERVICES = web.AppKey("services", Services)
+PURGE = "platform.purge"
+PURGE_AT = time(3, 17)  # Asia/Tokyo, when nobody is at work
+LEDGER_DAYS = 30  # deliveries remembered (no retry is ever that late)
+INSTANCE_ROWS_KEPT = timedelta(days=1)
+CARD_FLUSH_SECONDS = 2.0  # at stop: the final state of shared cards
+CLOSE_SECONDS = 2.0  # at stop: each of the last closing steps
+
+
+@dataclass
+class Platform:
+    """Everything the running app built; tests and operators inspect it (`app[PLATFORM]`)."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    instance: Instance
+    sender: Sender
+    cards: CardRefresher
+    timed: TimedWork
+    runner: TimedWorkRunner
+    routes: RouteTable
+    policy: Policy
+    conversations: ConversationDirectory
+    languages: LanguagePreferences
+    features: dict[str, Feature] = field(default_factory=dict)
+
+
+PLATFORM = web.AppKey("platform", Platform)
 MESSAGES = web.AppKey("messages", MessagesEndpoint)
-PURGE_JOB_ID = "platform:purge-processed-activities"
-WAKE_UP_JOB_ID = "platform:wake-up"
 
 
-async def wake_up() -> None:
-    """Does nothing: running it makes the processing scheduler look at the job store again."""
+async def _purge(platform: Platform, item: DueItem) -> datetime:
+    """Daily: forget what no retry can need any more (activity claims, delivered keys, stopped instances)."""
+    now = platform.clock.now()
+    store = platform.store
+    claims = await store.activities.purge(now - timedelta(seconds=platform.settings.dedupe_ttl_seconds))
+    deliveries = await store.ledger.purge(now - timedelta(days=LEDGER_DAYS))
+    await platform.instance.forget_stale(now - INSTANCE_ROWS_KEPT)
+    log.info("purged %d activity claims and %d delivery keys", claims, deliveries)
+    return _next_purge(platform, now)
 
 
-async def purge_processed_activities() -> None:
-    """Daily job: forget activity ids older than the dedupe window (Teams retries within minutes)."""
-    services = get_runtime(Services)
-    cutoff = datetime.now(UTC) - timedelta(seconds=services.settings.dedupe_ttl_seconds)
-    removed = await services.store.activities.purge(cutoff)
-    log.info("purged %d processed activity ids", removed)
+def _next_purge(platform: Platform, now: datetime) -> datetime:
+    tokyo = now.astimezone(ZoneInfo(platform.settings.tz))
+    following = next_delivery(Schedule(Kind.DAILY, PURGE_AT), tokyo, quiet=None)
+    assert following is not None  # a daily schedule always has a next occurrence
+    return following
 
 
-def build_services(settings: Settings, store: Store) -> Services:
-    tokens = TokenProvider(settings)
-    sender = Sender(BotConnector(tokens), store.conversations, tenant_rate_per_second=settings.tenant_rate_per_second)
-    return Services(
-        settings=settings,
-        store=store,
-        routes=build_routes(),
-        conversations=ConversationDirectory(store.conversations),
-        languages=LanguagePreferences(store.preferences),
-        sender=sender,
-        card_refresher=CardRefresher(sender),
-        scheduler=Scheduler.from_settings(settings),
-        fallback=unknown_text,
-    )
+async def _plan_purge(platform: Platform) -> None:
+    if await platform.timed.get(PURGE, "daily") is None:
+        await platform.timed.plan(PURGE, "daily", _next_purge(platform, platform.clock.now()))
+
+
+def _disk(settings: Settings) -> dict[str, Any]:
+    """Free space where the SQLite database lives (PostgreSQL's disk is the server's business)."""
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        return {"ok": True}
+    free_mb = shutil.disk_usage(path.parent).free // (1024 * 1024)
+    return {"ok": free_mb >= settings.min_free_disk_mb, "free_mb": free_mb, "min_free_mb": settings.min_free_disk_mb}
+
+
+async def health(platform: Platform) -> dict[str, Any]:
+    """ok, or degraded with the reason: the database can't be read or written, the disk is full, timed work is
+    late or its wake-ups fail."""
+    try:
+        async with asyncio.timeout(3):
+            readable = await platform.store.ping()
+    except TimeoutError:
+        readable = False
+    instance = platform.instance
+    now = platform.clock.now()
+    wrote = instance.last_write is not None and (now - instance.last_write).total_seconds() < 30
+    database = {"ok": readable and wrote and instance.write_error is None, "read": readable, "write": wrote}
+    if instance.write_error:
+        database["error"] = instance.write_error
+    disk = _disk(platform.settings)
+    timed = await platform.runner.health()
+    healthy = database["ok"] and disk["ok"] and timed["ok"]
+    return {"status": "ok" if healthy else "degraded", "database": database, "disk": disk, "timed_work": timed}
 
 
 async def _warm_identity(settings: Settings, sender: Sender) -> None:
@@ -76,7 +141,23 @@ async def _warm_identity(settings: Settings, sender: Sender) -> None:
         log.warning("could not prefetch the Bot Connector token: %s", error)
 
 
-def create_app(settings: Settings) -> web.Application:
+async def _bounded(step: Awaitable[Any], seconds: float, what: str) -> None:
+    try:
+        async with asyncio.timeout(seconds):
+            await step
+    except Exception as error:  # stopping goes on: a step that hangs or fails must not keep the process alive
+        log.warning("stopping: %s did not complete: %r", what, error)
+
+
+def create_app(
+    settings: Settings,
+    features: Sequence[type[Feature]],
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    card_interval: float = INTERVAL_SECONDS,
+    limits: RunnerLimits | None = None,
+) -> web.Application:
+    """The bot as an aiohttp app. `clock`, `card_interval` and `limits` are for tests (no waiting in real time)."""
     if settings.dev_mode:
         log.warning(
             "LOCAL DEV MODE: MicrosoftAppId is not set, so requests are NOT authenticated. "
@@ -85,61 +166,134 @@ def create_app(settings: Settings) -> web.Application:
         )
     app = web.Application(client_max_size=settings.max_body_bytes)
 
-    async def lifecycle(app: web.Application):
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await migrate(settings.database_url)
         store = Store.open(settings.database_url)
-        services = build_services(settings, store)
-        app[SERVICES] = services
-        adapter = TeamsAdapter(create_authentication(settings), services.sender, dev_mode=settings.dev_mode)
-        app[MESSAGES] = MessagesEndpoint(settings, adapter, OpenFlatBot(services), store.activities)
-        set_runtime(services)
-        scheduler = services.scheduler
-        scheduler.start(process_jobs=settings.run_scheduler)
-        await scheduler.add_cron(PURGE_JOB_ID, f"{__name__}:purge_processed_activities", hour=3, minute=17)
-        # APScheduler 3 sleeps until the next job it knows of; jobs written by writer-only instances are noticed
-        # at this wake-up at the latest.
-        await scheduler.add_cron(WAKE_UP_JOB_ID, f"{__name__}:wake_up", hour="*", minute="*")
-        await refresh_dirty_cards(services)  # polls: cards a crash left stale, deadlines that passed while down
-        warming = asyncio.create_task(_warm_identity(settings, services.sender))
+        instance = Instance(store.engine, settings.database_url)
+        try:
+            await instance.start(clock.now())
+        except Exception:
+            await store.close()
+            raise
+        platform = _build(settings, features, store, instance, clock, card_interval, limits)
+        app[PLATFORM] = platform
+        adapter = TeamsAdapter(create_authentication(settings), platform.sender, dev_mode=settings.dev_mode)
+        bot = OpenFlatBot(platform.routes, platform.conversations, platform.languages, platform.sender)
+        app[MESSAGES] = MessagesEndpoint(settings, adapter, bot, ActivityClaims(store.activities, instance))
+        platform.runner.handle(PURGE, lambda item: _purge(platform, item))
+        await _plan_purge(platform)
+        for feature in platform.features.values():
+            await feature.start_up()
+        await platform.runner.start()
+        warming = asyncio.create_task(_warm_identity(settings, platform.sender))
         # Everything loaded so far (botbuilder, msrest, SQLAlchemy, catalogs) lives as long as the process:
         # move it out of the collector's sight so full collections under load don't stall every turn.
         gc.collect()
         gc.freeze()
         log.info(
-            "Open & Flat Bot ready on %s:%s (database %s)", settings.host, settings.port, store.engine.url.drivername
+            "Open & Flat Bot ready on %s:%s (database %s, instance %s)",
+            settings.host,
+            settings.port,
+            store.engine.url.drivername,
+            instance.id,
         )
         yield
         warming.cancel()
-        await services.card_refresher.flush()  # the final state of every shared card is written before we go
-        await services.scheduler.shutdown()
-        set_runtime(None)
-        await services.sender.connector.close()
-        await store.close()
+        await platform.runner.stop()
+        for feature in platform.features.values():
+            await _bounded(feature.shut_down(), CARD_FLUSH_SECONDS, f"{feature.name} shut-down")
+        await _bounded(platform.cards.flush(), CARD_FLUSH_SECONDS, "shared card updates")
+        await _bounded(platform.sender.connector.close(), CLOSE_SECONDS, "the Bot Connector client")
+        await _bounded(instance.stop(), CLOSE_SECONDS, "leaving the instance list")
+        await _bounded(store.close(), CLOSE_SECONDS, "closing the database")
 
     async def messages(request: web.Request) -> web.StreamResponse:
         return await request.app[MESSAGES](request)
 
     async def healthz(request: web.Request) -> web.Response:
-        services = request.app[SERVICES]
-        try:
-            async with asyncio.timeout(3):
-                database = await services.store.ping()
-        except TimeoutError:
-            database = False
-        scheduler = await services.scheduler.state()
-        healthy = database and scheduler["running"]
-        body = {
-            "status": "ok" if healthy else "degraded",
-            "database": "ok" if database else "down",
-            "scheduler": scheduler,
-        }
-        return web.json_response(body, status=200 if healthy else 503)
-
-    async def poll_export(request: web.Request) -> web.StreamResponse:
-        return await download_export(request.app[SERVICES], request)
+        body = await health(request.app[PLATFORM])
+        return web.json_response(body, status=200 if body["status"] == "ok" else 503)
 
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
-    app.router.add_get(EXPORT_ROUTE, poll_export)
+    for feature in features:
+        for attribute, mark in feature.marked():
+            if mark.kind == "http":
+                app.router.add_route(mark.options["method"], mark.key, _http_route(feature.name, attribute))
     return app
+
+
+def _http_route(feature: str, attribute: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """An aiohttp handler calling a feature's declared HTTP route (the feature object exists once started)."""
+
+    async def route(request: web.Request) -> web.StreamResponse:
+        handler = getattr(request.app[PLATFORM].features[feature], attribute)
+        answer = await handler(HttpRequest(dict(request.match_info), dict(request.query)))
+        body = answer.body.encode(answer.charset) if isinstance(answer.body, str) else answer.body
+        return web.Response(
+            body=body,
+            status=answer.status,
+            content_type=answer.content_type,
+            charset=answer.charset,
+            headers=answer.headers,
+        )
+
+    return route
+
+
+def _build(
+    settings: Settings,
+    feature_types: Sequence[type[Feature]],
+    store: Store,
+    instance: Instance,
+    clock: Clock,
+    card_interval: float,
+    limits: RunnerLimits | None,
+) -> Platform:
+    connector = BotConnector(TokenProvider(settings))
+    sender = Sender(
+        connector,
+        store.conversations,
+        store.ledger,
+        tenant_rate_per_second=settings.tenant_rate_per_second,
+        clock=clock,
+    )
+    timed_store = TimedWorkStore(store.engine)
+    timed = TimedWork(timed_store, clock)
+    runner = TimedWorkRunner(timed_store, instance, clock=clock, limits=limits)
+    timed.on_plan(runner.notice)
+    routes = RouteTable()
+    platform = Platform(
+        settings=settings,
+        clock=clock,
+        store=store,
+        instance=instance,
+        sender=sender,
+        cards=CardRefresher(sender, interval=card_interval, clock=clock),
+        timed=timed,
+        runner=runner,
+        routes=routes,
+        policy=Policy(settings.admin_aad_object_ids, sender.member),
+        conversations=ConversationDirectory(store.conversations),
+        languages=LanguagePreferences(store.preferences),
+    )
+    context = Context(
+        settings=settings,
+        engine=store.engine,
+        sender=sender,
+        cards=platform.cards,
+        timed=timed,
+        conversations=store.conversations,
+        preferences=store.preferences,
+        languages=platform.languages,
+        policy=platform.policy,
+        clock=clock,
+        anonymity_key=load_key(settings),
+        routes=routes,
+    )
+    for feature_type in feature_types:
+        platform.features[feature_type.name] = feature_type(context)
+    for feature in platform.features.values():
+        fill_routes(routes, feature.handlers(), runner.handle)
+    return platform

@@ -125,9 +125,6 @@ class BotConnector:
         path = f"v3/conversations/{_segment(conversation_id)}/members/{_segment(member_id)}"
         return await self.request("GET", service_url, path)
 
-    async def team_channels(self, service_url: str, team_id: str) -> JSON:
-        return await self.request("GET", service_url, f"v3/teams/{_segment(team_id)}/conversations")
-
 
 def _error_of(text: str) -> tuple[str, str]:
     """The Bot Connector's `{"error": {"code", "message"}}` body, tolerating anything else."""

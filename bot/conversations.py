@@ -16,7 +16,7 @@ from botbuilder.schema import Activity
 
 from bot.store.batching import GroupCommit
 from bot.store.conversations import ConversationRecord, ConversationStore
-from bot.turn import Place
+from bot.turn import Conversation
 from bot.wire import to_json
 
 
@@ -42,10 +42,10 @@ def _team_and_channel(activity: Activity) -> tuple[str | None, str | None]:
     )
 
 
-def place_of(activity: Activity) -> Place:
+def conversation_of(activity: Activity) -> Conversation:
     """Where an activity happened, without serializing anything (this runs on every turn)."""
     team_id, channel_id = _team_and_channel(activity)
-    return Place(
+    return Conversation(
         conversation_id=activity.conversation.id,
         conversation_type=activity.conversation.conversation_type or "personal",
         tenant_id=tenant_of(activity),
@@ -129,5 +129,6 @@ class ConversationDirectory:
         self._seen.pop(conversation_id, None)
         await self._store.remove(conversation_id)
 
-    async def get(self, conversation_id: str) -> ConversationRecord | None:
-        return await self._store.get(conversation_id)
+    async def personal_chats(self, aad_ids: list[str], tenant_id: str | None) -> dict[str, str]:
+        """The 1:1 chat with the bot of each of these people who has one (aad id → conversation id)."""
+        return await self._store.personal_chats(aad_ids, tenant_id)

@@ -16,12 +16,14 @@ from botbuilder.core import BotAdapter, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
-from bot.conversations import place_of, record_from_activity
+from bot.conversations import ConversationDirectory, conversation_of, record_from_activity
 from bot.i18n import language_of, t
-from bot.routes import InvokeBody, Notify, Outcome, Refresh, Say
-from bot.services import Services
+from bot.languages import LanguagePreferences
+from bot.permissions import Refusal
+from bot.routes import InvokeBody, Notify, Outcome, Refresh, RouteTable, Say
+from bot.sender import Sender
 from bot.turn import Actor, Turn
-from cards.base import CONTENT_TYPE, attachment
+from cards.base import CONTENT_TYPE, card_message
 from cards.dialog import task_message
 from cards.message import notice_card
 from cards.welcome import welcome_card
@@ -61,8 +63,13 @@ def locale_of(activity: Activity) -> str:
 
 
 class OpenFlatBot(TeamsActivityHandler):
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(
+        self, routes: RouteTable, conversations: ConversationDirectory, languages: LanguagePreferences, sender: Sender
+    ) -> None:
+        self._routes = routes
+        self._conversations = conversations
+        self._languages = languages
+        self._sender = sender
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Invokes hand their answer straight to the adapter (what botbuilder's `send_activity` of an
@@ -78,18 +85,17 @@ class OpenFlatBot(TeamsActivityHandler):
     async def _turn(self, context: TurnContext, *, text: str = "", data: dict[str, Any] | None = None) -> Turn:
         activity = context.activity
         locale = locale_of(activity)
-        await self.services.conversations.observe(activity, locale)
+        await self._conversations.observe(activity, locale)
         sender = activity.from_property
         actor = Actor(
             id=sender.id if sender else "",
             aad_object_id=getattr(sender, "aad_object_id", None) if sender else None,
             name=(sender.name or "") if sender else "",
         )
-        lang = await self.services.languages.language(actor.aad_object_id or actor.id, locale)
+        lang = await self._languages.language(actor.aad_object_id or actor.id, locale)
         return Turn(
-            services=self.services,
             actor=actor,
-            place=place_of(activity),
+            conversation=conversation_of(activity),
             lang=lang,
             locale=locale,
             text=text,
@@ -106,21 +112,20 @@ class OpenFlatBot(TeamsActivityHandler):
             await self._submit(turn_context, value)
             return
         typed = strip_bot_mention(activity)
-        routes = self.services.routes
-        match = routes.match_command(typed)
+        match = self._routes.match_command(typed)
         if match is None:
             turn = await self._turn(turn_context, text=typed)
-            await self._carry_out(turn_context, turn, await self.services.fallback(turn))
+            await self._run(turn_context, turn, self._routes.fallback, typed=True)
             return
         command, argument = match
         turn = await self._turn(turn_context, text=argument)
-        await self._run(turn_context, turn, command.handler)
+        await self._run(turn_context, turn, command.handler, typed=True)
 
     async def _submit(self, context: TurnContext, value: dict[str, Any]) -> None:
         """Action.Submit, the fallback of every Action.Execute: same verb, same handler, answered by messages."""
         data = {k: v for k, v in value.items() if k != "verb"}
         turn = await self._turn(context, data=data)
-        handler = self.services.routes.match_verb(value["verb"])
+        handler = self._routes.match_verb(value["verb"])
         if handler is None:
             await self._carry_out(context, turn, Notify(t("invoke.unknown_action", turn.lang)))
             return
@@ -134,7 +139,7 @@ class OpenFlatBot(TeamsActivityHandler):
             action = value.get("action") if isinstance(value.get("action"), dict) else {}
             data = action.get("data") if isinstance(action.get("data"), dict) else {}
             turn = await self._turn(turn_context, data=data)
-            handler = self.services.routes.match_verb(str(action.get("verb") or ""))
+            handler = self._routes.match_verb(str(action.get("verb") or ""))
             if handler is None:
                 return _invoke_message(t("invoke.unknown_action", turn.lang))
             outcome = await self._call(turn, handler)
@@ -142,7 +147,7 @@ class OpenFlatBot(TeamsActivityHandler):
         dialog_step = _dialog_step(activity.name or "", value)
         if dialog_step is not None:
             name, phase, data = dialog_step
-            dialog = self.services.routes.match_dialog(name)
+            dialog = self._routes.match_dialog(name)
             turn = await self._turn(turn_context, data=data)
             if dialog is None:
                 return InvokeResponse(status=200, body=task_message(t("invoke.unknown_action", turn.lang)))
@@ -152,7 +157,7 @@ class OpenFlatBot(TeamsActivityHandler):
             if isinstance(outcome, Notify):
                 outcome = InvokeBody(task_message(outcome.text))
             return await self._answer_invoke(turn_context, turn, outcome)
-        handler = self.services.routes.match_invoke(activity.name or "")
+        handler = self._routes.match_invoke(activity.name or "")
         if handler is None:
             log.info("invoke %r has no route", activity.name)
             return InvokeResponse(status=int(HTTPStatus.OK), body={})
@@ -198,18 +203,22 @@ class OpenFlatBot(TeamsActivityHandler):
         """Teams sends both installationUpdate and conversationUpdate for one install: welcome exactly once."""
         activity = context.activity
         record = record_from_activity(activity, locale_of(activity))
-        if await self.services.conversations.install(record):
+        if await self._conversations.install(record):
             lang = language_of(record.locale)
             await context.send_activity(_card_activity(welcome_card(lang)))
 
     async def _removed(self, context: TurnContext) -> None:
-        await self.services.conversations.remove(context.activity.conversation.id)
+        await self._conversations.remove(context.activity.conversation.id)
 
     # ---- carrying out outcomes ------------------------------------------------------------------------------
-    async def _call(self, turn: Turn, handler: Any) -> Outcome | list[Outcome] | None:
-        """Run a feature handler; a failure becomes an apology with a reference the user can quote."""
+    async def _call(self, turn: Turn, handler: Any, *, typed: bool = False) -> Outcome | list[Outcome] | None:
+        """Run a feature handler; a refusal becomes its message (an answer to what was typed, or a notice for a
+        click), a failure an apology with a reference the user can quote."""
         try:
             return await handler(turn)
+        except Refusal as refusal:
+            text = t(refusal.key, turn.lang, **refusal.params)
+            return Say(text=text) if typed else Notify(text)
         except Exception:
             correlation_id = uuid.uuid4().hex[:12]
             log.exception(
@@ -217,8 +226,8 @@ class OpenFlatBot(TeamsActivityHandler):
             )
             return Notify(t("error.generic", turn.lang, correlation_id=correlation_id))
 
-    async def _run(self, context: TurnContext, turn: Turn, handler: Any) -> None:
-        await self._carry_out(context, turn, await self._call(turn, handler))
+    async def _run(self, context: TurnContext, turn: Turn, handler: Any, *, typed: bool = False) -> None:
+        await self._carry_out(context, turn, await self._call(turn, handler, typed=typed))
 
     async def _carry_out(self, context: TurnContext, turn: Turn, outcome: Outcome | list[Outcome] | None) -> None:
         for item in _as_list(outcome):
@@ -241,18 +250,16 @@ class OpenFlatBot(TeamsActivityHandler):
         """A Refresh reached through Action.Submit (older clients). Replacing the message would show it to
         everyone, so only a shared card, or any card in a 1:1 chat, does that; someone's own view in a chat or
         channel goes to their 1:1 chat with the bot, or they are told how to see it."""
-        if item.shared or turn.place.conversation_type == "personal":
+        if item.shared or turn.personal:
             if turn.reply_to_id:
                 await self._replace(context, turn.reply_to_id, item.card)
             else:
                 await context.send_activity(_card_activity(item.card))
             return
         aad_id = turn.actor.aad_object_id
-        chats = await self.services.store.conversations.personal_chats([aad_id] if aad_id else [], turn.place.tenant_id)
+        chats = await self._conversations.personal_chats([aad_id] if aad_id else [], turn.conversation.tenant_id)
         if aad_id in chats:
-            delivery = await self.services.sender.post(
-                chats[aad_id], {"type": "message", "attachments": [attachment(item.card)]}
-            )
+            delivery = await self._sender.post(chats[aad_id], card_message(item.card))
             if delivery.sent:
                 return
         await context.send_activity(Activity(type=ActivityTypes.message, text=t("invoke.personal_view", turn.lang)))

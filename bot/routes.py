@@ -2,8 +2,9 @@
 
 Four kinds of route — a typed command (Japanese and English names), a card action verb (Action.Execute or its
 Action.Submit fallback), a dialog (a Teams task module: its fetch and submit, also reached from a message
-extension command of the same name) and any other invoke name. Features register handlers with
-`register(routes)` functions; tests ask the table which handler a text, verb or dialog reaches.
+extension command of the same name) and any other invoke name — plus the fallback for text that is no command.
+The platform fills the table from each feature's declaration (`bot.feature`); tests ask the table which handler
+a text, verb or dialog reaches.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def normalize(text: str) -> str:
 class Command:
     names: tuple[str, ...]
     handler: Handler
-    description_key: str | None = None
+    help_key: str | None = None  # its description in the catalogs (help card, Teams command menu)
+    offer: tuple[str, ...] = ()  # scopes whose Teams command menu offers it: personal, team, groupChat
 
     @property
     def display_names(self) -> str:
@@ -89,17 +91,33 @@ class RouteTable:
     _verbs: dict[str, Handler] = field(default_factory=dict)
     _invokes: dict[str, Handler] = field(default_factory=dict)
     _dialogs: dict[str, Dialog] = field(default_factory=dict)
+    _fallback: Handler | None = None
 
-    def command(self, *names: str, description_key: str | None = None) -> Callable[[Handler], Handler]:
+    def command(
+        self, *names: str, help_key: str | None = None, offer: tuple[str, ...] = ()
+    ) -> Callable[[Handler], Handler]:
         def add(handler: Handler) -> Handler:
             taken = {normalize(n) for c in self._commands for n in c.names}
             clash = taken & {normalize(n) for n in names}
             if clash:
                 raise ValueError(f"command name(s) already routed: {sorted(clash)}")
-            self._commands.append(Command(tuple(names), handler, description_key))
+            self._commands.append(Command(tuple(names), handler, help_key, offer))
             return handler
 
         return add
+
+    def otherwise(self, handler: Handler) -> Handler:
+        """The handler of text that is no command (one per bot)."""
+        if self._fallback is not None:
+            raise ValueError("the fallback is already routed")
+        self._fallback = handler
+        return handler
+
+    @property
+    def fallback(self) -> Handler:
+        if self._fallback is None:
+            raise LookupError("no feature routes text that is no command")
+        return self._fallback
 
     def verb(self, name: str) -> Callable[[Handler], Handler]:
         return self._add(self._verbs, name)

@@ -15,9 +15,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.connector import JSON, BotConnector, ConnectorError
 from bot.ratelimit import Sleep, SlidingWindowLimiter, TeamsLimits, backoff_delays
 from bot.store.conversations import ConversationRecord, ConversationStore
+from bot.store.ledger import DeliveryLedger
 from cards.base import Card, attachment
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ RETRYABLE = frozenset({412, 429, 502, 503, 504})
 PERMANENT = frozenset({403, 404})
 NOT_SENT_ERRORS = frozenset({"ClientConnectorError"})  # the request never left: safe to retry a POST
 IN_TURN_BUDGET_SECONDS = 3.0  # retries of an in-turn call end in time for the turn to answer within Teams' 5 s
+MEMBERS_PAGE = 500  # the largest page of members Teams serves
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,18 @@ class Delivery:
     activity_id: str | None = None
     error: str | None = None
     conversation_id: str | None = None  # set when the delivery started a new conversation or thread
+    code: int | None = None  # the Bot Connector's HTTP status of a failure (0: no answer at all)
+    repeated: bool = False  # sent before (the delivery ledger knew this key): not sent again
 
     @property
     def sent(self) -> bool:
         return self.status == "sent"
+
+    @property
+    def transient(self) -> bool:
+        """A failure that may pass (no answer, 5xx, 429, 412 after the sender's own retries): try again later."""
+        code = self.code or 0
+        return self.status == "failed" and (code == 0 or code >= 500 or code in RETRYABLE or code == 408)
 
 
 class Sender:
@@ -47,19 +58,23 @@ class Sender:
         self,
         connector: BotConnector,
         conversations: ConversationStore,
+        ledger: DeliveryLedger,
         *,
         tenant_rate_per_second: float = 50.0,
         limits: TeamsLimits | None = None,
         max_attempts: int = 6,
         sleep: Sleep = asyncio.sleep,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         limits = limits or TeamsLimits()
         self.connector = connector
         self._conversations = conversations
+        self._ledger = ledger
         self._per_conversation: SlidingWindowLimiter = limits.conversation_limiter()
         self._per_tenant: SlidingWindowLimiter = limits.tenant_limiter(tenant_rate_per_second)
         self._max_attempts = max_attempts
         self._sleep = sleep
+        self._clock = clock
 
     # ---- in-turn: answers to what a user just did (per-conversation limits only: the user is waiting) ------
     async def reply(self, service_url: str, conversation_id: str, reply_to_id: str, activity: JSON) -> JSON:
@@ -91,16 +106,50 @@ class Sender:
             conversation_id, None, lambda: self.connector.delete(service_url, conversation_id, activity_id)
         )
 
+    # ---- reads: who is in a chat (same limits and retries as a send) ----------------------------------------
+    async def member(self, service_url: str, conversation_id: str, member_id: str) -> JSON:
+        """One member of a chat or team (Teams answers with their `userRole`: user, guest or owner)."""
+        return await self._deliver(
+            conversation_id, None, lambda: self.connector.member(service_url, conversation_id, member_id)
+        )
+
+    async def members(self, service_url: str, conversation_id: str) -> list[JSON]:
+        """Everyone in a chat or channel, page by page."""
+        found: list[JSON] = []
+        token: str | None = None
+        while True:
+
+            async def page_after(token: str | None = token) -> JSON:
+                return await self.connector.paged_members(
+                    service_url, conversation_id, page_size=MEMBERS_PAGE, continuation_token=token
+                )
+
+            page = await self._deliver(conversation_id, None, page_after)
+            found += page.get("members") or []
+            token = page.get("continuationToken")
+            if not token:
+                return found
+
     # ---- bot-initiated -------------------------------------------------------------------------------------
-    async def post(self, conversation_id: str, activity: JSON) -> Delivery:
-        """Post into a stored conversation; skipped (never sent) if the bot was removed from it or blocked."""
+    async def post(self, conversation_id: str, activity: JSON, *, once: str | None = None) -> Delivery:
+        """Post into a stored conversation; skipped (never sent) if the bot was removed from it or blocked.
+
+        `once` names the delivery (timed work: work, item, occurrence[, recipient]): if the ledger has it, it was
+        sent before and is not sent again."""
+        if once is not None:
+            done, activity_id = await self._ledger.find(once)
+            if done:
+                return Delivery("sent", activity_id=activity_id, repeated=True)
         record = await self._deliverable(conversation_id)
         if isinstance(record, Delivery):
             return record
         body = {**activity, "conversation": {"id": conversation_id}, "from": {"id": record.bot_id}}
-        return await self._attempt(
+        delivery = await self._attempt(
             conversation_id, record.tenant_id, lambda: self.connector.send(record.service_url, conversation_id, body)
         )
+        if once is not None and delivery.sent:
+            await self._ledger.record(once, delivery.activity_id, self._clock.now())
+        return delivery
 
     async def update_card(self, conversation_id: str, activity_id: str, card: Card) -> Delivery:
         """Replace a card the bot posted earlier (poll results, acknowledgement counts)."""
@@ -161,7 +210,7 @@ class Sender:
         try:
             result = await self._deliver(key, tenant_id, call)
         except ConnectorError as error:
-            return Delivery("failed", error=str(error))
+            return Delivery("failed", error=str(error), code=error.status)
         started = result.get("activityId") is not None
         activity_id = result.get("activityId") if started else result.get("id")
         return Delivery("sent", activity_id=activity_id, conversation_id=result.get("id") if started else None)

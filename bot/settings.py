@@ -1,7 +1,10 @@
 """Every setting the bot reads, typed, from the environment (and an optional `.env`).
 
-One immutable `Settings` object is built at start-up and handed to the app factory; nothing else in the code
-reads `os.environ`, so tests build their own `Settings` and point the bot at the loopback Teams channel.
+`EnvSettings` is the one way to declare settings: a pydantic model whose field aliases are the environment
+variable names and whose descriptions document them (`.env.example` and the README must list every one; a test
+checks). The platform's `Settings` is built at start-up; each feature declares its own model beside its code and
+reads it from the same merged environment (`Settings.env`). Nothing else reads `os.environ`, so tests build
+their own settings and point the bot at the loopback Teams channel.
 """
 
 from __future__ import annotations
@@ -9,110 +12,174 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Self
 
 from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / 'data' / 'bot.db'}"
-N = TypeVar("N", int, float)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-_CLOCK = r"([01]?\d|2[0-3]):[0-5]\d"
-_QUIET_HOURS = re.compile(rf"{_CLOCK}-{_CLOCK}")
+CLOCK = r"([01]?\d|2[0-3]):[0-5]\d"
 
 
 class SettingsError(ValueError):
     """A setting is missing or contradicts another; the message says which and how to fix it."""
 
 
-def _split(value: str | None) -> frozenset[str]:
-    return frozenset(part.strip().lower() for part in (value or "").split(",") if part.strip())
+def read_env(environ: Mapping[str, str] | None = None, env_file: Path | None = ROOT / ".env") -> dict[str, str]:
+    """`.env` (if present) overlaid by the real environment (or `environ`)."""
+    merged: dict[str, str] = {}
+    if env_file is not None and env_file.exists():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+    return merged
 
 
-def _number(kind: type[N], name: str, raw: str | None, default: N) -> N:
-    if raw is None or not raw.strip():
-        return default
-    try:
-        return kind(raw.strip())
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number.") from None
+def _split(value: Any) -> frozenset[str]:
+    if isinstance(value, frozenset | set | list | tuple):
+        return frozenset(str(part).strip().lower() for part in value if str(part).strip())
+    return frozenset(part.strip().lower() for part in str(value or "").split(",") if part.strip())
 
 
-@dataclass(frozen=True)
-class Settings:
-    app_id: str = ""
-    app_password: str = field(default="", repr=False)
-    app_type: str = "SingleTenant"
-    app_tenant_id: str = ""
-    allowed_tenant_ids: frozenset[str] = frozenset()
-    admin_aad_object_ids: frozenset[str] = frozenset()
-    database_url: str = DEFAULT_DATABASE_URL
-    tz: str = "Asia/Tokyo"
-    host: str = "127.0.0.1"
-    port: int = 3978
+class EnvSettings(BaseModel):
+    """Settings from environment variables: each field's alias is its variable, its description its docs.
+
+    Empty values count as unset (`FOO=` in .env keeps the default)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", str_strip_whitespace=True)
+    _env: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = ROOT / ".env") -> Self:
+        return cls.parse(read_env(environ, env_file))
+
+    @classmethod
+    def parse(cls, env: Mapping[str, str]) -> Self:
+        """Read the model's variables from an already merged environment; errors name the variable."""
+        given = {
+            field.alias: env[field.alias]
+            for field in cls.model_fields.values()
+            if field.alias and field.alias in env and str(env[field.alias]).strip()
+        }
+        try:
+            settings = cls.model_validate(given)
+        except ValidationError as error:
+            raise SettingsError(_explain(cls, error, given)) from None
+        settings._env = dict(env)
+        return settings
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment these settings came from (features read their own settings from it)."""
+        return self._env
+
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Variable name → description, for the docs check."""
+        return {field.alias: field.description or "" for field in cls.model_fields.values() if field.alias}
+
+
+def _explain(model: type[BaseModel], error: ValidationError, given: Mapping[str, str]) -> str:
+    aliases = {name: field.alias or name for name, field in model.model_fields.items()}
+    problems = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        variable = aliases.get(name, name)
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        value = given.get(variable)
+        problems.append(f"{variable}={value!r}: {message}" if value is not None else f"{variable}: {message}")
+    return "; ".join(problems) if problems else str(error)
+
+
+class Settings(EnvSettings):
+    app_id: str = Field(
+        "", alias="MicrosoftAppId", description="the Azure Bot's app (client) id; empty = local dev mode"
+    )
+    app_password: str = Field(
+        "", alias="MicrosoftAppPassword", repr=False, description="its client secret (never logged)"
+    )
+    app_type: str = Field(
+        "SingleTenant", alias="MicrosoftAppType", description="SingleTenant, MultiTenant or UserAssignedMSI"
+    )
+    app_tenant_id: str = Field("", alias="MicrosoftAppTenantId", description="the Entra tenant of a single-tenant bot")
+    allowed_tenant_ids: frozenset[str] = Field(
+        frozenset(),
+        alias="ALLOWED_TENANT_IDS",
+        description="comma-separated tenant ids; activities from others get 403 and nothing is stored",
+    )
+    admin_aad_object_ids: frozenset[str] = Field(
+        frozenset(), alias="ADMIN_AAD_OBJECT_IDS", description="comma-separated Entra object ids of admins"
+    )
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        alias="DATABASE_URL",
+        description="sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pw@host/db",
+    )
+    tz: str = Field("Asia/Tokyo", alias="TZ", description="time zone for schedules")
+    host: str = Field("127.0.0.1", alias="HOST", description="where to listen")
+    port: int = Field(3978, alias="PORT", description="where to listen")
     # Bot Framework endpoints; empty means the public Azure cloud.
-    to_bot_from_channel_token_issuer: str = ""
-    to_bot_from_channel_openid_metadata_url: str = ""
-    to_channel_from_bot_login_url: str = ""
-    to_channel_from_bot_oauth_scope: str = ""
-    # Limits.
-    max_body_bytes: int = 256 * 1024
-    tenant_rate_per_second: float = 50.0
-    conversation_rate_per_second: float = 7.0
-    dedupe_ttl_seconds: int = 24 * 3600
-    run_scheduler: bool = True
-    # Where people's browsers reach this bot (download links such as poll exports); empty in dev mode = loopback.
-    public_base_url: str = ""
-    # Anonymous polls show only "n < threshold" until this many people voted.
-    poll_privacy_threshold: int = 5
-    # Nothing bot-initiated (nudges) is posted in this daily window, Asia/Tokyo; "HH:MM-HH:MM", may wrap midnight.
-    quiet_hours: str = "20:00-08:00"
+    to_bot_from_channel_token_issuer: str = Field("", alias="TO_BOT_FROM_CHANNEL_TOKEN_ISSUER")
+    to_bot_from_channel_openid_metadata_url: str = Field("", alias="TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL")
+    to_channel_from_bot_login_url: str = Field("", alias="TO_CHANNEL_FROM_BOT_LOGIN_URL")
+    to_channel_from_bot_oauth_scope: str = Field("", alias="TO_CHANNEL_FROM_BOT_OAUTH_SCOPE")
+    tenant_rate_per_second: float = Field(
+        50.0, alias="TENANT_RATE_PER_SECOND", gt=0, description="bot-initiated messages per second per tenant"
+    )
+    public_base_url: str = Field(
+        "",
+        alias="PUBLIC_BASE_URL",
+        description="the bot's public https URL, for download links; empty in dev mode = loopback",
+    )
+    anonymity_key: str = Field(
+        "",
+        alias="ANONYMITY_KEY",
+        repr=False,
+        description="the secret that stands in for people in anonymous ballots and ideas (64 hex characters); "
+        "never stored in the database",
+    )
+    anonymity_key_file: str = Field(
+        "",
+        alias="ANONYMITY_KEY_FILE",
+        description="or a file holding it, created with a random key if missing; dev mode default data/anonymity.key",
+    )
+    min_free_disk_mb: int = Field(
+        200, alias="MIN_FREE_DISK_MB", ge=0, description="/healthz is degraded below this much free disk (SQLite)"
+    )
+    # Limits that are not configuration.
+    max_body_bytes: int = Field(256 * 1024, exclude=True)
+    dedupe_ttl_seconds: int = Field(24 * 3600, exclude=True)
+
+    @field_validator("allowed_tenant_ids", "admin_aad_object_ids", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> frozenset[str]:
+        return _split(value)
+
+    @field_validator("public_base_url", mode="after")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = ROOT / ".env", *, validate: bool = True
+    ) -> Self:
+        """Build settings from `.env` (if present) overlaid by the real environment.
+
+        `validate=False` is for tools that read one value (packaging needs the app id, not the secret)."""
+        settings = cls.parse(read_env(environ, env_file))
+        if validate:
+            settings.validate_combination()
+        return settings
 
     @property
     def dev_mode(self) -> bool:
         """Local dev mode: no app id, so inbound auth is off. Only ever allowed on loopback."""
         return not self.app_id
 
-    @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = ROOT / ".env", *, validate: bool = True
-    ) -> Settings:
-        """Build settings from `.env` (if present) overlaid by the real environment.
-
-        `validate=False` is for tools that read one value (packaging needs the app id, not the secret)."""
-        merged: dict[str, str] = {}
-        if env_file is not None and env_file.exists():
-            merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-        merged.update(os.environ if environ is None else environ)
-        get = merged.get
-        settings = cls(
-            app_id=get("MicrosoftAppId", "").strip(),
-            app_password=get("MicrosoftAppPassword", ""),
-            app_type=get("MicrosoftAppType", "SingleTenant").strip() or "SingleTenant",
-            app_tenant_id=get("MicrosoftAppTenantId", "").strip(),
-            allowed_tenant_ids=_split(get("ALLOWED_TENANT_IDS")),
-            admin_aad_object_ids=_split(get("ADMIN_AAD_OBJECT_IDS")),
-            database_url=get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
-            tz=get("TZ", "").strip() or "Asia/Tokyo",
-            host=get("HOST", "127.0.0.1").strip() or "127.0.0.1",
-            port=_number(int, "PORT", get("PORT"), 3978),
-            to_bot_from_channel_token_issuer=get("TO_BOT_FROM_CHANNEL_TOKEN_ISSUER", "").strip(),
-            to_bot_from_channel_openid_metadata_url=get("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", "").strip(),
-            to_channel_from_bot_login_url=get("TO_CHANNEL_FROM_BOT_LOGIN_URL", "").strip(),
-            to_channel_from_bot_oauth_scope=get("TO_CHANNEL_FROM_BOT_OAUTH_SCOPE", "").strip(),
-            tenant_rate_per_second=_number(float, "TENANT_RATE_PER_SECOND", get("TENANT_RATE_PER_SECOND"), 50.0),
-            run_scheduler=(get("RUN_SCHEDULER", "true").strip().lower() not in {"0", "false", "no"}),
-            quiet_hours=get("QUIET_HOURS", "").strip() or "20:00-08:00",
-            public_base_url=get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
-            poll_privacy_threshold=_number(int, "POLL_PRIVACY_THRESHOLD", get("POLL_PRIVACY_THRESHOLD"), 5),
-        )
-        if validate:
-            settings.validate()
-        return settings
-
-    def validate(self) -> None:
+    def validate_combination(self) -> None:
         """Refuse configurations that would silently run insecurely or half-configured."""
         if self.dev_mode and self.host not in LOOPBACK_HOSTS:
             raise SettingsError(
@@ -126,16 +193,20 @@ class Settings:
                 raise SettingsError(f"MicrosoftAppTenantId is required for MicrosoftAppType={self.app_type}.")
         if self.public_base_url and not self.public_base_url.startswith(("https://", "http://")):
             raise SettingsError(f"PUBLIC_BASE_URL={self.public_base_url!r} must start with https://")
-        if self.poll_privacy_threshold < 1:
-            raise SettingsError("POLL_PRIVACY_THRESHOLD must be 1 or more.")
-        if not _QUIET_HOURS.fullmatch(self.quiet_hours):
-            raise SettingsError(f"QUIET_HOURS={self.quiet_hours!r} must look like 20:00-08:00 (24-hour clock).")
         overrides = self.endpoint_overrides()
         if overrides and len(overrides) != 4:
             raise SettingsError(
                 "Set all four Bot Framework endpoint overrides or none: TO_BOT_FROM_CHANNEL_TOKEN_ISSUER, "
                 "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL, TO_CHANNEL_FROM_BOT_LOGIN_URL, "
                 "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE."
+            )
+        if self.anonymity_key and not re.fullmatch(r"[0-9a-fA-F]{64,}", self.anonymity_key):
+            raise SettingsError("ANONYMITY_KEY must be at least 64 hex characters (32 random bytes).")
+        if not self.dev_mode and not (self.anonymity_key or self.anonymity_key_file):
+            raise SettingsError(
+                "Set ANONYMITY_KEY (64 hex characters, e.g. from `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`) or ANONYMITY_KEY_FILE: anonymous ballots and ideas need a key that "
+                "is not kept in the database. Keep it in your secret store; losing it closes open anonymous polls."
             )
 
     def endpoint_overrides(self) -> dict[str, str]:
@@ -157,5 +228,12 @@ class Settings:
 
     @property
     def sync_database_url(self) -> str:
-        """The same database for synchronous clients (APScheduler 3's job store, Alembic)."""
+        """The same database for synchronous clients (Alembic)."""
         return self.database_url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
+
+
+def quiet_hours_text(value: str) -> str:
+    """A daily window "HH:MM-HH:MM" (may wrap midnight), for settings that hold one."""
+    if not re.fullmatch(rf"{CLOCK}-{CLOCK}", value):
+        raise ValueError("must look like 20:00-08:00 (24-hour clock)")
+    return value

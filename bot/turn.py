@@ -1,16 +1,16 @@
 """What a feature handler sees of one Teams turn: who, where, what they typed or clicked, in which language.
 
 Plain data, no Bot Framework types, so dialogs and their tests don't depend on botbuilder and a move to the
-Teams SDK or the Agents SDK only rewrites `bot/handler.py`.
+Teams SDK or the Agents SDK only rewrites `bot/handler.py`. What a handler may *use* (store, sender, timed work,
+policy) is its feature's context, not the turn.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.places import place_id
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,8 @@ class Actor:
 
 
 @dataclass(frozen=True)
-class Place:
-    """The conversation the activity came from."""
+class Conversation:
+    """The conversation the activity came from: a 1:1 chat, a group chat, or one thread of a channel."""
 
     conversation_id: str
     conversation_type: str  # personal | groupChat | channel
@@ -36,12 +36,26 @@ class Place:
 
 @dataclass
 class Turn:
-    services: Services
     actor: Actor
-    place: Place
+    conversation: Conversation
     lang: str
     locale: str
     text: str = ""  # the command's argument, or the whole text for the fallback handler
     data: dict[str, Any] = field(default_factory=dict)  # card data / invoke value
     activity_id: str | None = None
     reply_to_id: str | None = None  # the message a card click came from
+
+    @property
+    def user_key(self) -> str:
+        """Who acted, as features store people: the Entra object id (stable across chats and apps), or the Teams
+        id when Teams sent none."""
+        return self.actor.aad_object_id or self.actor.id
+
+    @property
+    def place(self) -> str:
+        """The chat or channel the turn happened in (every thread of a channel is the channel)."""
+        return place_id(self.conversation.conversation_id)
+
+    @property
+    def personal(self) -> bool:
+        return self.conversation.conversation_type == "personal"

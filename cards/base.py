@@ -85,3 +85,8 @@ def execute(title: str, verb: str, data: dict[str, Any] | None = None) -> dict[s
 def attachment(content: Card) -> dict[str, Any]:
     """Wrap a card as a Bot Framework message attachment."""
     return {"contentType": CONTENT_TYPE, "content": content}
+
+
+def card_message(content: Card) -> dict[str, Any]:
+    """A message activity carrying one card (what the bot posts)."""
+    return {"type": "message", "attachments": [attachment(content)]}

@@ -9,9 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import t
-from bot.nudges.schedule import QUIET_HOURS, Kind, QuietHours, Schedule
 from bot.nudges.store import Nudge
 from bot.nudges.templates import TEMPLATES
+from bot.recurrence import QUIET_HOURS, Kind, QuietHours, Schedule
 from cards.base import Card, card, execute, facts, field_error, heading, paragraph
 
 TEXT_MAX = 500  # characters of a nudge's message; the dialog refuses longer ones
@@ -250,7 +250,7 @@ def examples() -> list[Card]:
         conversation_id="19:general@thread.tacv2",
         place_id="19:general@thread.tacv2",
         conversation_type="channel",
-        creator_aad_id="creator",
+        creator_key="creator",
         lang="ja",
         text="今週の学びを1つ共有しましょう。",
         kind=Kind.WEEKLY.value,

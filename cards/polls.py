@@ -458,7 +458,7 @@ def examples() -> list[Card]:
         conversation_id="19:general@thread.tacv2",
         conversation_type="channel",
         service_url="https://smba.trafficmanager.net/jp/",
-        creator_aad_id="creator",
+        creator_key="creator",
         lang="ja",
         question="今日のランチはどこにしますか?",
         options=["和食", "洋食", "中華"],

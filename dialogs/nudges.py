@@ -2,43 +2,63 @@
 
 The dialog checks every field on submit and re-shows the form with what to fix under each field; nothing is
 stored until the whole form is valid. Buttons name a nudge by id: an id that is unknown, or belongs to another
-chat, is answered with a notice and changes nothing.
+chat, is answered with a notice and changes nothing. Each nudge's next delivery is the timed work
+`nudges.post` of the nudge; its run posts the card (once per occurrence) and plans the next one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from pydantic import Field, field_validator
+
+from bot.context import Context
+from bot.feature import EVERYWHERE, Feature, command, dialog, timed, verb
 from bot.i18n import t
-from bot.nudges.schedule import Kind, Schedule
 from bot.nudges.service import Draft, NudgeService, Origin
-from bot.nudges.store import Nudge
+from bot.nudges.store import Nudge, NudgeStore
+from bot.nudges.tables import nudges
 from bot.nudges.templates import template
-from bot.roles import is_team_owner
-from bot.routes import InvokeBody, Notify, Outcome, Refresh, RouteTable, Say
+from bot.permissions import Refusal, Role
+from bot.recurrence import Kind, QuietHours, Schedule
+from bot.routes import InvokeBody, Notify, Outcome, Refresh, Say
+from bot.settings import EnvSettings, quiet_hours_text
 from bot.text import has_controls, scalar_text, visible_lines, without_controls
+from bot.timed import DueItem, RetryLater
+from bot.timetext import parse_clock, parse_date
 from bot.turn import Turn
+from cards.base import card_message
 from cards.dialog import task_form, task_message
-from cards.nudges import CREATE, EDIT, FIELDS, NEW_FORM, TEXT_MAX, confirmation_card, entry_card, form_card, list_card
+from cards.nudges import (
+    CREATE,
+    EDIT,
+    FIELDS,
+    NEW_FORM,
+    TEXT_MAX,
+    confirmation_card,
+    entry_card,
+    form_card,
+    list_card,
+    nudge_card,
+)
 from cards.nudges import moment as format_moment
-from dialogs.common import user_key
-from dialogs.forms import form_date, form_time
-from dialogs.nudges_jobs import nudge_service
+
+POST = "nudges.post"
 
 
-def register(routes: RouteTable) -> None:
-    routes.command("ナッジ", "nudge", description_key="nudges.command.nudge")(show_entry)
-    routes.command("ナッジ 一覧", "nudge list", description_key="nudges.command.list")(show_list)
-    routes.command("ナッジ 停止", "nudge snooze", description_key="nudges.command.snooze")(snooze)
-    routes.verb("nudge.list")(refresh_list)
-    routes.verb("nudge.snooze")(snooze)
-    routes.verb("nudge.pause")(pause)
-    routes.verb("nudge.resume")(resume)
-    routes.verb("nudge.delete")(delete)
-    for name in (CREATE, EDIT):
-        routes.dialog(name, fetch=open_form, submit=submit_form)
+class NudgeSettings(EnvSettings):
+    quiet_hours: str = Field(
+        "20:00-08:00",
+        alias="QUIET_HOURS",
+        description="daily window with no nudges, e.g. 20:00-08:00 (Asia/Tokyo); nudges inside it wait for its end",
+    )
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        return quiet_hours_text(value)
 
 
 # ---- form data ------------------------------------------------------------------------------------------------
@@ -67,11 +87,11 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
         errors["text"] = t("nudges.error.text_empty", lang)
     elif len(text) > TEXT_MAX:
         errors["text"] = t("nudges.error.text_long", lang, max=TEXT_MAX, length=len(text))
-    at = form_time(data.get("time"))
+    at = parse_clock(data.get("time"))
     if at is None:
         errors["time"] = t("nudges.error.time", lang)
     kind = next((k for k in Kind if k.value == data.get("kind")), None)
-    weekdays, day, on = _weekdays(data.get("weekdays")), _day(data.get("day")), form_date(data.get("date"))
+    weekdays, day, on = _weekdays(data.get("weekdays")), _day(data.get("day")), parse_date(data.get("date"))
     if kind is None:
         errors["kind"] = t("nudges.error.kind", lang)
     elif kind is Kind.WEEKLY and not weekdays:
@@ -108,125 +128,150 @@ def form_values(text: str, schedule: Schedule) -> dict[str, str]:
 
 
 def _form(
-    turn: Turn, service: NudgeService, values: Mapping[str, str], errors: Mapping[str, str] | None = None
+    turn: Turn, quiet: QuietHours, values: Mapping[str, str], errors: Mapping[str, str] | None = None
 ) -> InvokeBody:
     nudge_id = turn.data.get("nudge_id") if isinstance(turn.data.get("nudge_id"), str) else None
-    dialog, title = (EDIT, "nudges.dialog.edit") if nudge_id else (CREATE, "nudges.dialog.create")
+    name, title = (EDIT, "nudges.dialog.edit") if nudge_id else (CREATE, "nudges.dialog.create")
     # Control characters (NUL…) can't be seen to be deleted: the re-shown form drops them, the error says why.
-    values = {name: without_controls(value) for name, value in values.items()}
-    card = form_card(turn.lang, values, errors, dialog=dialog, nudge_id=nudge_id, quiet=service.quiet)
+    values = {field: without_controls(value) for field, value in values.items()}
+    card = form_card(turn.lang, values, errors, dialog=name, nudge_id=nudge_id, quiet=quiet)
     return InvokeBody(task_form(card, t(title, turn.lang), height="large"))
 
 
-# ---- finding the nudge a button names -------------------------------------------------------------------------
-async def _changeable(turn: Turn, service: NudgeService, *, muting: bool = False) -> Nudge | Notify:
-    """The nudge a button names, if this user may change it: its creator, an admin, or — to mute (pause) or
-    unmute it in a channel — an owner of the team."""
-    nudge = await service.find(turn.data.get("nudge_id"), turn.place.conversation_id, turn.place.tenant_id)
-    if nudge is None:
-        return Notify(t("nudges.unknown", turn.lang))
-    if service.may_change(nudge, user_key(turn)):
-        return nudge
-    if muting and await is_team_owner(turn.services.sender.connector, turn.place, turn.actor):
-        return nudge
-    return Notify(t("nudges.not_allowed", turn.lang))
+class Nudges(Feature):
+    name = "nudges"
+    settings = NudgeSettings
+    tables = (nudges,)
 
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        quiet = QuietHours.parse(ctx.feature_settings(NudgeSettings).quiet_hours)
+        self.service = NudgeService(NudgeStore(ctx.engine), ctx.preferences, ctx.tz, quiet=quiet)
 
-# ---- commands and buttons -------------------------------------------------------------------------------------
-async def show_entry(turn: Turn) -> Outcome:
-    return Say(card=entry_card(turn.lang, personal=turn.place.conversation_type == "personal"))
+    async def start_up(self) -> None:
+        """Every nudge with a next delivery has its timed work (re-planned from the table, whatever was lost)."""
+        for nudge in await self.service.store.planned():
+            await self.ctx.timed.ensure(POST, nudge.nudge_id, nudge.next_run_at)
 
-
-async def _list(turn: Turn, service: NudgeService) -> dict[str, Any]:
-    return list_card(
-        turn.lang, await service.in_conversation(turn.place.conversation_id, turn.place.tenant_id), service.tz
-    )
-
-
-async def show_list(turn: Turn) -> Outcome:
-    return Say(card=await _list(turn, nudge_service(turn.services)))
-
-
-async def refresh_list(turn: Turn) -> Outcome:
-    return Refresh(await _list(turn, nudge_service(turn.services)), shared=True)
-
-
-async def snooze(turn: Turn) -> Outcome:
-    """Only a 1:1 chat can be snoozed: a channel's nudges are shared, so one member can't silence them."""
-    if turn.place.conversation_type != "personal":
-        return Notify(t("nudges.snooze_personal_only", turn.lang))
-    service = nudge_service(turn.services)
-    until = await service.snooze(user_key(turn), turn.place.tenant_id, datetime.now(UTC))
-    return Notify(t("nudges.snoozed", turn.lang, until=format_moment(until, turn.lang, service.tz)))
-
-
-async def _set_paused(turn: Turn, paused: bool) -> Outcome:
-    service = nudge_service(turn.services)
-    nudge = await _changeable(turn, service, muting=True)
-    if isinstance(nudge, Notify):
-        return nudge
-    await service.set_paused(nudge, paused, datetime.now(UTC))
-    return Refresh(await _list(turn, service), shared=True)
-
-
-async def pause(turn: Turn) -> Outcome:
-    return await _set_paused(turn, True)
-
-
-async def resume(turn: Turn) -> Outcome:
-    return await _set_paused(turn, False)
-
-
-async def delete(turn: Turn) -> Outcome:
-    service = nudge_service(turn.services)
-    nudge = await _changeable(turn, service)
-    if isinstance(nudge, Notify):
-        return nudge
-    await service.delete(nudge)
-    return Refresh(await _list(turn, service), shared=True)
-
-
-# ---- the dialog -----------------------------------------------------------------------------------------------
-async def open_form(turn: Turn) -> Outcome:
-    service = nudge_service(turn.services)
-    if "nudge_id" not in turn.data:
-        return _form(turn, service, NEW_FORM)
-    nudge = await _changeable(turn, service)
-    if isinstance(nudge, Notify):
-        return InvokeBody(task_message(nudge.text))
-    return _form(turn, service, form_values(nudge.text, nudge.schedule))
-
-
-async def submit_form(turn: Turn) -> Outcome | list[Outcome]:
-    service = nudge_service(turn.services)
-    editing: Nudge | None = None
-    if "nudge_id" in turn.data:
-        found = await _changeable(turn, service)
-        if isinstance(found, Notify):
-            return InvokeBody(task_message(found.text))
-        editing = found
-    values = {name: text for name in FIELDS if (text := scalar_text(turn.data.get(name))) is not None}
-    if turn.data.get("apply_template"):
-        chosen = template(values.get("template", ""))
-        if chosen is not None:
-            values |= form_values(t(f"nudges.template.{chosen.key}.text", turn.lang), chosen.schedule)
-        return _form(turn, service, values)
-    now = datetime.now(service.tz)
-    draft, errors = parse_form(turn.data, turn.lang, now)
-    if draft is None:
-        return _form(turn, service, values, errors)
-    if editing is None:
-        origin = Origin(
-            user_key=user_key(turn),
-            tenant_id=turn.place.tenant_id,
-            conversation_id=turn.place.conversation_id,
-            conversation_type=turn.place.conversation_type,
-            lang=turn.lang,
+    # ---- finding the nudge a button names ---------------------------------------------------------------------
+    async def _changeable(self, turn: Turn, *, muting: bool = False) -> Nudge:
+        """The nudge a button names, if this user may change it: its creator, an admin, or — to mute (pause) or
+        unmute it in a channel — an owner of the team."""
+        nudge = await self.service.find(
+            turn.data.get("nudge_id"), turn.conversation.conversation_id, turn.conversation.tenant_id
         )
-        saved: Nudge | None = await service.create(origin, draft, now)
-    else:
-        saved = await service.edit(editing, draft, now)
-    if saved is None:
-        return InvokeBody(task_message(t("nudges.unknown", turn.lang)))
-    card = confirmation_card(turn.lang, saved, service.tz, updated=editing is not None)
-    return [InvokeBody(task_message(t("nudges.saved", turn.lang))), Say(card=card)]
+        if nudge is None:
+            raise Refusal("nudges.unknown")
+        roles = Role.CREATOR | Role.ADMIN | (Role.TEAM_OWNER if muting else Role(0))
+        await self.ctx.policy.require(turn, roles, owner=nudge.creator_key, refusal="nudges.not_allowed")
+        return nudge
+
+    async def _sync(self, nudge: Nudge | None) -> None:
+        """The nudge's timed work follows its next delivery (none: a one-off is over, or it was deleted)."""
+        if nudge is not None and nudge.next_run_at is not None:
+            await self.ctx.timed.plan(POST, nudge.nudge_id, nudge.next_run_at)
+
+    # ---- commands and buttons ---------------------------------------------------------------------------------
+    @command("ナッジ", "nudge", help="nudges.command.nudge", offer=EVERYWHERE)
+    async def show_entry(self, turn: Turn) -> Outcome:
+        return Say(card=entry_card(turn.lang, personal=turn.personal))
+
+    async def _list(self, turn: Turn) -> dict[str, Any]:
+        found = await self.service.in_conversation(turn.conversation.conversation_id, turn.conversation.tenant_id)
+        return list_card(turn.lang, found, self.service.tz)
+
+    @command("ナッジ 一覧", "nudge list", help="nudges.command.list")
+    async def show_list(self, turn: Turn) -> Outcome:
+        return Say(card=await self._list(turn))
+
+    @verb("nudge.list")
+    async def refresh_list(self, turn: Turn) -> Outcome:
+        return Refresh(await self._list(turn), shared=True)
+
+    @command("ナッジ 停止", "nudge snooze", help="nudges.command.snooze")
+    @verb("nudge.snooze")
+    async def snooze(self, turn: Turn) -> Outcome:
+        """Only a 1:1 chat can be snoozed: a channel's nudges are shared, so one member can't silence them."""
+        if not turn.personal:
+            raise Refusal("nudges.snooze_personal_only")
+        until = await self.service.snooze(turn.user_key, turn.conversation.tenant_id, self.ctx.clock.now())
+        return Notify(t("nudges.snoozed", turn.lang, until=format_moment(until, turn.lang, self.service.tz)))
+
+    async def _set_paused(self, turn: Turn, paused: bool) -> Outcome:
+        nudge = await self._changeable(turn, muting=True)
+        await self._sync(await self.service.set_paused(nudge, paused, self.ctx.clock.now()))
+        return Refresh(await self._list(turn), shared=True)
+
+    @verb("nudge.pause")
+    async def pause(self, turn: Turn) -> Outcome:
+        return await self._set_paused(turn, True)
+
+    @verb("nudge.resume")
+    async def resume(self, turn: Turn) -> Outcome:
+        return await self._set_paused(turn, False)
+
+    @verb("nudge.delete")
+    async def delete(self, turn: Turn) -> Outcome:
+        nudge = await self._changeable(turn)
+        await self.service.delete(nudge)
+        await self.ctx.timed.cancel(POST, nudge.nudge_id)
+        return Refresh(await self._list(turn), shared=True)
+
+    # ---- the dialog -------------------------------------------------------------------------------------------
+    @dialog(CREATE, "fetch")
+    @dialog(EDIT, "fetch")
+    async def open_form(self, turn: Turn) -> Outcome:
+        if "nudge_id" not in turn.data:
+            return _form(turn, self.service.quiet, NEW_FORM)
+        nudge = await self._changeable(turn)
+        return _form(turn, self.service.quiet, form_values(nudge.text, nudge.schedule))
+
+    @dialog(CREATE, "submit")
+    @dialog(EDIT, "submit")
+    async def submit_form(self, turn: Turn) -> Outcome | list[Outcome]:
+        editing = await self._changeable(turn) if "nudge_id" in turn.data else None
+        values = {name: text for name in FIELDS if (text := scalar_text(turn.data.get(name))) is not None}
+        if turn.data.get("apply_template"):
+            chosen = template(values.get("template", ""))
+            if chosen is not None:
+                values |= form_values(t(f"nudges.template.{chosen.key}.text", turn.lang), chosen.schedule)
+            return _form(turn, self.service.quiet, values)
+        now = self.ctx.clock.now().astimezone(self.service.tz)
+        draft, errors = parse_form(turn.data, turn.lang, now)
+        if draft is None:
+            return _form(turn, self.service.quiet, values, errors)
+        if editing is None:
+            origin = Origin(
+                user_key=turn.user_key,
+                tenant_id=turn.conversation.tenant_id,
+                conversation_id=turn.conversation.conversation_id,
+                conversation_type=turn.conversation.conversation_type,
+                lang=turn.lang,
+            )
+            saved: Nudge | None = await self.service.create(origin, draft, now)
+        else:
+            saved = await self.service.edit(editing, draft, now)
+        if saved is None:
+            raise Refusal("nudges.unknown")
+        await self._sync(saved)
+        card = confirmation_card(turn.lang, saved, self.service.tz, updated=editing is not None)
+        return [InvokeBody(task_message(t("nudges.saved", turn.lang))), Say(card=card)]
+
+    # ---- the due run ------------------------------------------------------------------------------------------
+    @timed(POST)
+    async def post_due(self, item: DueItem) -> datetime | None:
+        """Post the nudge if its rules allow it now (once per occurrence), and say when it is due next."""
+        nudge = await self.service.store.get(item.item)
+        if nudge is None:
+            return None  # deleted
+        now = self.ctx.clock.now()
+        due = await self.service.due(nudge, now)
+        sent_at = None
+        if due.post:
+            activity = card_message(nudge_card(nudge))
+            delivery = await self.ctx.sender.post(nudge.conversation_id, activity, once=item.key)
+            if delivery.transient:
+                raise RetryLater(f"nudge not delivered: {delivery.error}")
+            sent_at = now if delivery.sent else None
+        await self.service.planned(nudge, due.following, sent_at=sent_at)
+        return due.following

@@ -1,12 +1,12 @@
-"""What a team lead can do with nudges, and the rules a firing nudge obeys.
+"""What a team lead can do with nudges, and the rules a due nudge obeys.
 
-Each nudge has one scheduler job, `nudge:<id>`, a one-off job always set to the nudge's next delivery (quiet
-hours and working days already applied, see `bot.nudges.schedule`); each run plans the next one. A paused nudge
-keeps its job: the job runs and posts nothing, so resuming needs no bookkeeping beyond planning from now.
+Each nudge keeps its next delivery in `next_run_at` (quiet hours and working days already applied, see
+`bot.recurrence`); the feature keeps the timed work `nudges.post` of the nudge at that moment. A paused nudge
+stays planned: its run posts nothing, so resuming needs no bookkeeping beyond planning from now.
 
-Who may change a nudge: its creator, or a bot admin (`ADMIN_AAD_OBJECT_IDS`). Pausing is the per-nudge mute for
-a channel or group chat. Snoozing is personal: for 7 days nothing is posted into that person's 1:1 chat with
-the bot; nudges in channels are not affected (everyone there shares them).
+Who may change a nudge (the feature's permission policy): its creator or a bot admin; pausing is the per-nudge
+mute for a channel or group chat, which a team owner may use too. Snoozing is personal: for 7 days nothing is
+posted into that person's 1:1 chat with the bot; nudges in channels are not affected (everyone shares them).
 """
 
 from __future__ import annotations
@@ -14,24 +14,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.nudges.schedule import QUIET_HOURS, QuietHours, Schedule, delivery_time, may_post_at, next_delivery
 from bot.nudges.store import Nudge, NudgeStore, schedule_columns
 from bot.places import place_id, same_place
+from bot.recurrence import QUIET_HOURS, QuietHours, Schedule, delivery_time, may_post_at, next_delivery
 from bot.store.preferences import Preferences
 
-if TYPE_CHECKING:
-    from bot.scheduler import Scheduler
-
-JOB_FUNCTION = "dialogs.nudges_jobs:fire"
 SNOOZE = timedelta(days=7)
 SNOOZE_PREF = "nudges_snoozed_until"
-
-
-def job_id(nudge_id: str) -> str:
-    return f"nudge:{nudge_id}"
 
 
 @dataclass(frozen=True)
@@ -53,23 +44,22 @@ class Origin:
     lang: str
 
 
+@dataclass(frozen=True)
+class Due:
+    """What a due run does: post now or not, and when the nudge is due next (None: a one-off is over)."""
+
+    post: bool
+    following: datetime | None
+
+
 class NudgeService:
     def __init__(
-        self,
-        store: NudgeStore,
-        scheduler: Scheduler,
-        preferences: Preferences,
-        tz: ZoneInfo,
-        *,
-        quiet: QuietHours = QUIET_HOURS,
-        admins: frozenset[str] = frozenset(),
+        self, store: NudgeStore, preferences: Preferences, tz: ZoneInfo, *, quiet: QuietHours = QUIET_HOURS
     ) -> None:
         self.store = store
-        self._scheduler = scheduler
         self._preferences = preferences
         self.tz = tz
         self.quiet = quiet
-        self._admins = admins
 
     # ---- a team lead's actions ------------------------------------------------------------------------------
     async def create(self, origin: Origin, draft: Draft, now: datetime) -> Nudge:
@@ -80,7 +70,7 @@ class NudgeService:
                 conversation_id=origin.conversation_id,
                 place_id=place_id(origin.conversation_id),
                 conversation_type=origin.conversation_type,
-                creator_aad_id=origin.user_key,
+                creator_key=origin.user_key,
                 lang=origin.lang,
                 text=draft.text,
                 paused=False,
@@ -96,9 +86,6 @@ class NudgeService:
         if nudge is None or not same_place(nudge.place_id, nudge.tenant_id, conversation_id, tenant_id):
             return None
         return nudge
-
-    def may_change(self, nudge: Nudge, user_key: str) -> bool:
-        return user_key == nudge.creator_aad_id or user_key.lower() in self._admins
 
     async def in_conversation(self, conversation_id: str, tenant_id: str | None = None) -> list[Nudge]:
         """The nudges of the chat or channel (of that tenant, when given)."""
@@ -118,7 +105,6 @@ class NudgeService:
 
     async def delete(self, nudge: Nudge) -> None:
         await self.store.remove(nudge.nudge_id)
-        await self._scheduler.remove(job_id(nudge.nudge_id))
 
     # ---- a member's snooze ----------------------------------------------------------------------------------
     async def snooze(self, user_key: str, tenant_id: str | None, now: datetime) -> datetime:
@@ -131,45 +117,32 @@ class NudgeService:
         value = stored.prefs.get(SNOOZE_PREF) if stored else None
         return datetime.fromisoformat(value) if isinstance(value, str) else None
 
-    # ---- the job --------------------------------------------------------------------------------------------
-    async def due(self, nudge_id: str, now: datetime) -> Nudge | None:
-        """The job ran at `now`: plan the next run and return the nudge if it is to be posted now.
+    # ---- when it is due -------------------------------------------------------------------------------------
+    async def due(self, nudge: Nudge, now: datetime) -> Due:
+        """The nudge's run came at `now`: post it or not, and when it is due next.
 
-        Inside quiet hours (or on a day off for a working-days nudge) nothing is posted and the job moves to the
+        Inside quiet hours (or on a day off for a working-days nudge) nothing is posted and the run moves to the
         next allowed moment; a paused nudge, or a personal one whose user snoozed, is skipped this time.
         """
-        nudge = await self.store.get(nudge_id)
-        if nudge is None:
-            await self._scheduler.remove(job_id(nudge_id))
-            return None
         local = now.astimezone(self.tz)
         if not may_post_at(nudge.schedule, local, self.quiet):
-            await self._plan_at(nudge, delivery_time(nudge.schedule, local, self.quiet))
-            return None
+            return Due(False, delivery_time(nudge.schedule, local, self.quiet))
         post = not nudge.paused and not await self._snoozed(nudge, now)
-        await self._plan(nudge, now)
-        return nudge if post else None
+        return Due(post, next_delivery(nudge.schedule, local, self.quiet))
 
-    async def sent(self, nudge: Nudge, now: datetime) -> None:
-        await self.store.change(nudge.nudge_id, last_sent_at=now)
+    async def planned(self, nudge: Nudge, following: datetime | None, *, sent_at: datetime | None = None) -> None:
+        """Record the run's outcome: the next delivery (for the list card) and, if it was posted, when."""
+        values: dict[str, object] = {"next_run_at": following}
+        if sent_at is not None:
+            values["last_sent_at"] = sent_at
+        await self.store.change(nudge.nudge_id, **values)
 
-    # ---- planning -------------------------------------------------------------------------------------------
     async def _snoozed(self, nudge: Nudge, now: datetime) -> bool:
         if nudge.conversation_type != "personal":
             return False
-        until = await self.snoozed_until(nudge.creator_aad_id)
+        until = await self.snoozed_until(nudge.creator_key)
         return until is not None and until > now
 
     async def _plan(self, nudge: Nudge, after: datetime) -> Nudge:
-        return await self._plan_at(nudge, next_delivery(nudge.schedule, after.astimezone(self.tz), self.quiet))
-
-    async def _plan_at(self, nudge: Nudge, when: datetime | None) -> Nudge:
-        """Point the nudge's job at `when` (None: a one-off nudge is over, so no job)."""
-        jobs = self._scheduler
-        planned = await self.store.change(nudge.nudge_id, next_run_at=when) or nudge
-        if when is None:
-            await jobs.remove(job_id(nudge.nudge_id))
-        else:
-            await jobs.add_at(job_id(nudge.nudge_id), JOB_FUNCTION, when, {"nudge_id": nudge.nudge_id})
-        return planned
-
+        following = next_delivery(nudge.schedule, after.astimezone(self.tz), self.quiet)
+        return await self.store.change(nudge.nudge_id, next_run_at=following) or nudge

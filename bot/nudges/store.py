@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.nudges.schedule import Kind, Schedule
 from bot.nudges.tables import nudges
+from bot.recurrence import Kind, Schedule
 from bot.store.tables import utcnow
 
 
@@ -21,7 +21,7 @@ class Nudge:
     conversation_id: str
     place_id: str
     conversation_type: str
-    creator_aad_id: str
+    creator_key: str
     lang: str
     text: str
     kind: str
@@ -83,6 +83,12 @@ class NudgeStore:
     async def in_place(self, place_id: str) -> list[Nudge]:
         async with self._engine.connect() as conn:
             rows = await conn.execute(select(nudges).where(nudges.c.place_id == place_id).order_by(nudges.c.created_at))
+        return [Nudge(**row._asdict()) for row in rows]
+
+    async def planned(self) -> list[Nudge]:
+        """Every nudge that has a next delivery."""
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(nudges).where(nudges.c.next_run_at.is_not(None)))
         return [Nudge(**row._asdict()) for row in rows]
 
     async def change(self, nudge_id: str, **values: Any) -> Nudge | None:

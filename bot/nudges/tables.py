@@ -1,7 +1,7 @@
-"""Tables of the nudges feature, on the bot's one MetaData (see bot.store.schema).
+"""Tables of the nudges feature, on the bot's one MetaData (declared by the feature).
 
 One row per nudge. The schedule is stored as its parts (not cron text) so the list card and the edit form can
-show it back; the scheduler job `nudge:<id>` is the truth about the next run, `next_run_at` a copy for the list.
+show it back; `next_run_at` is the next delivery, planned as the timed work `nudges.post` of the nudge.
 A user's snooze lives in `user_preferences.prefs` (it follows the person, not a nudge).
 """
 
@@ -19,7 +19,7 @@ nudges = Table(
     Column("conversation_id", CONVERSATION_ID, nullable=False),  # where it is posted
     Column("place_id", CONVERSATION_ID, nullable=False),  # the chat or channel, without a thread's ;messageid=
     Column("conversation_type", String(32), nullable=False),  # personal | groupChat | channel
-    Column("creator_aad_id", String(512), nullable=False),
+    Column("creator_key", String(512), nullable=False),  # who made it: Entra object id, else their Teams id
     Column("lang", String(8), nullable=False),
     Column("text", Text, nullable=False),
     Column("kind", String(16), nullable=False),  # daily | weekly | monthly | once

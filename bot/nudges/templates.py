@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from bot.nudges.schedule import Kind, Schedule
+from bot.recurrence import Kind, Schedule
 
 
 @dataclass(frozen=True)

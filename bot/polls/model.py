@@ -33,6 +33,7 @@ class Problem(StrEnum):
     UNKNOWN = "unknown"
     CLOSED = "closed"
     INVALID = "invalid"
+    KEY_CHANGED = "key_changed"  # an anonymous poll whose key this deployment no longer has
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Poll:
     conversation_id: str
     conversation_type: str
     service_url: str
-    creator_aad_id: str
+    creator_key: str
     lang: str
     question: str
     options: list[str]
@@ -82,6 +83,8 @@ class Poll:
     activity_id: str | None
     card_dirty: bool
     recurrence: dict[str, Any] | None
+    ballot_key_id: str | None = None  # fingerprint of the key anonymous ballots are made with (None: legacy)
+    card_version: int = 0  # bumped by every vote; the shared card is clean once it showed the latest version
     closed_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None

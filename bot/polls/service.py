@@ -1,13 +1,8 @@
 """What a team lead can do with polls, and how votes are taken.
 
-Scheduler jobs (all persisted, all idempotent):
-- `poll-close:<id>` at the deadline → `dialogs.polls_jobs:close_poll`; a deadline that passed while the bot was
-  down runs right after start.
-- `poll-remind:<id>` `remind_before` minutes before the deadline → `dialogs.polls_jobs:remind_before_deadline`,
-  only while that moment is still ahead (a reminder planned in the past would fire at once).
-- `poll-repeat:<id>` a weekly or monthly cron → `dialogs.polls_jobs:repeat_poll`, which posts a fresh copy.
-
-Votes go through a group commit: concurrent clicks become one transaction (see `PollStore.record`).
+The service knows when things are due (`remind_at`, `next_repeat`), not how the bot wakes up for them: the
+feature plans the timed work (`polls.close` at the deadline, `polls.remind` before it, `polls.repeat` for a
+recurring poll). Votes go through a group commit: concurrent clicks become one transaction (`PollStore.record`).
 """
 
 from __future__ import annotations
@@ -15,66 +10,30 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.polls.ballots import anonymous_voter_key, purpose_key
-from bot.polls.model import Draft, Origin, Poll, Status, Vote, VoteResult
+from bot.anonymity import purpose_key
+from bot.polls.ballots import BallotKeys, anonymous_voter_key
+from bot.polls.model import Draft, Origin, Poll, Problem, Status, Vote, VoteResult
 from bot.polls.store import PollStore
+from bot.recurrence import Kind, Schedule, next_delivery
 from bot.store.batching import GroupCommit
-
-if TYPE_CHECKING:
-    from bot.scheduler import Scheduler
-
-CLOSE_JOB = "dialogs.polls_jobs:close_poll"
-REMIND_JOB = "dialogs.polls_jobs:remind_before_deadline"
-REPEAT_JOB = "dialogs.polls_jobs:repeat_poll"
-
-
-def close_job_id(poll_id: str) -> str:
-    return f"poll-close:{poll_id}"
-
-
-def remind_job_id(poll_id: str) -> str:
-    return f"poll-remind:{poll_id}"
-
-
-def repeat_job_id(poll_id: str) -> str:
-    return f"poll-repeat:{poll_id}"
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class PollService:
-    def __init__(
-        self,
-        store: PollStore,
-        scheduler: Scheduler,
-        tz: ZoneInfo,
-        *,
-        ballot_key: bytes,
-        clock: Callable[[], datetime] = _utcnow,
-    ) -> None:
+    def __init__(self, store: PollStore, tz: ZoneInfo, *, keys: BallotKeys, anonymity_key: bytes) -> None:
         self.store = store
         self.tz = tz
-        self.clock = clock
-        self._scheduler = scheduler
-        self._ballot_key = ballot_key
+        self.keys = keys
+        self.export_key = purpose_key(anonymity_key, "poll-export")  # signs download links
+        self._ticket_key = purpose_key(anonymity_key, "poll-reminder")
         self._votes: GroupCommit[tuple[Vote, datetime], VoteResult] = GroupCommit(self._record)
 
-    @property
-    def export_key(self) -> bytes:
-        """The key that signs export links (derived, so it can't stand in for the ballot key)."""
-        return purpose_key(self._ballot_key, "export")
-
     # ---- creating ------------------------------------------------------------------------------------------
-    @staticmethod
-    def sketch(origin: Origin, draft: Draft) -> Poll:
+    def sketch(self, origin: Origin, draft: Draft) -> Poll:
         """The poll a draft makes (for the preview, and what `create` stores)."""
         return Poll(
             poll_id=uuid.uuid4().hex,
@@ -82,7 +41,7 @@ class PollService:
             conversation_id=origin.conversation_id,
             conversation_type=origin.conversation_type,
             service_url=origin.service_url,
-            creator_aad_id=origin.user_key,
+            creator_key=origin.user_key,
             lang=origin.lang,
             question=draft.question,
             options=list(draft.options),
@@ -96,6 +55,7 @@ class PollService:
             activity_id=None,
             card_dirty=False,
             recurrence=None,
+            ballot_key_id=self.keys.current_id,
         )
 
     async def create(self, origin: Origin, draft: Draft) -> Poll:
@@ -103,14 +63,8 @@ class PollService:
         return await self.store.add(self.sketch(origin, draft))
 
     async def posted(self, poll: Poll, activity_id: str | None) -> Poll:
-        """The card is in the conversation: remember it, and plan the deadline and the reminder."""
-        saved = await self.store.change(poll.poll_id, activity_id=activity_id) or poll
-        if saved.deadline is not None:
-            await self._scheduler.add_at(
-                close_job_id(saved.poll_id), CLOSE_JOB, saved.deadline, {"poll_id": saved.poll_id}
-            )
-            await self._plan_reminder(saved)
-        return saved
+        """The card is in the conversation: remember which message it is."""
+        return await self.store.change(poll.poll_id, activity_id=activity_id) or poll
 
     @staticmethod
     def remind_at(poll: Poll) -> datetime | None:
@@ -119,18 +73,12 @@ class PollService:
             return None
         return poll.deadline - timedelta(minutes=poll.remind_before)
 
-    async def _plan_reminder(self, poll: Poll) -> None:
-        """Plan the reminder if it is still ahead; a moment already passed is never planned (it would fire at
-        once and @mention everyone)."""
-        remind_at = self.remind_at(poll)
-        if remind_at is not None and remind_at > self.clock():
-            await self._scheduler.add_at(remind_job_id(poll.poll_id), REMIND_JOB, remind_at, {"poll_id": poll.poll_id})
-
     async def discard(self, poll: Poll) -> None:
         """The card could not be posted: forget the poll."""
         await self.store.remove(poll.poll_id)
 
-    def copy_draft(self, poll: Poll, now: datetime) -> Draft:
+    @staticmethod
+    def copy_draft(poll: Poll, now: datetime) -> Draft:
         """A fresh copy of `poll` for a recurring run: same question and rules, the same time to answer."""
         deadline = None
         if poll.deadline is not None and poll.created_at is not None:
@@ -138,12 +86,19 @@ class PollService:
         return replace(poll.draft(), deadline=deadline)
 
     # ---- voting --------------------------------------------------------------------------------------------
-    def voter_key(self, poll_id: str, user_key: str, *, anonymous: bool) -> str:
-        return anonymous_voter_key(self._ballot_key, poll_id, user_key) if anonymous else user_key
+    def voter_key(self, poll: Poll, user_key: str) -> str | None:
+        """Who a ballot is filed under: the person (named polls) or the keyed hash (anonymous polls); None when the
+        anonymous poll's key is gone (see `bot.polls.ballots`)."""
+        if not poll.anonymous:
+            return user_key
+        key = self.keys.for_poll(poll.ballot_key_id)
+        return None if key is None else anonymous_voter_key(key, poll.poll_id, user_key)
 
     async def vote(self, poll: Poll, user_key: str, name: str, choices: tuple[int, ...], now: datetime) -> VoteResult:
         """Record a ballot (replacing this person's earlier one); anonymous polls never see `user_key`/`name`."""
-        key = self.voter_key(poll.poll_id, user_key, anonymous=poll.anonymous)
+        key = self.voter_key(poll, user_key)
+        if key is None:
+            return VoteResult(Problem.KEY_CHANGED)
         vote = Vote(poll.poll_id, key, None if poll.anonymous else name, choices)
         return await self._votes.submit((vote, now))
 
@@ -153,14 +108,14 @@ class PollService:
     def ticket(self, poll_id: str, user_key: str) -> str:
         """What a personal reminder's vote buttons carry: proof that this person was sent this poll in their 1:1
         chat, so a vote from there counts although it is not the poll's own conversation."""
-        key = purpose_key(self._ballot_key, "reminder")
-        return hmac.new(key, f"{poll_id}:{user_key}".encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._ticket_key, f"{poll_id}:{user_key}".encode(), hashlib.sha256).hexdigest()
 
     def ticket_valid(self, poll_id: str, user_key: str, ticket: object) -> bool:
         return isinstance(ticket, str) and hmac.compare_digest(ticket, self.ticket(poll_id, user_key))
 
     async def ballot_of(self, poll: Poll, user_key: str) -> tuple[int, ...]:
-        return await self.store.ballot(poll.poll_id, self.voter_key(poll.poll_id, user_key, anonymous=poll.anonymous))
+        key = self.voter_key(poll, user_key)
+        return () if key is None else await self.store.ballot(poll.poll_id, key)
 
     # ---- the creator's tools -------------------------------------------------------------------------------
     async def find(self, poll_id: object) -> Poll | None:
@@ -168,46 +123,35 @@ class PollService:
 
     @staticmethod
     def is_creator(poll: Poll, user_key: str) -> bool:
-        return poll.creator_aad_id == user_key
+        return poll.creator_key == user_key
 
     async def close(self, poll: Poll, now: datetime) -> Poll | None:
-        """Close an open poll (None if it was already closed); its deadline and reminder jobs go."""
-        closed = await self.store.set_status(poll.poll_id, Status.OPEN, Status.CLOSED, closed_at=now)
-        if closed is not None:
-            await self._scheduler.remove(close_job_id(poll.poll_id))
-            await self._scheduler.remove(remind_job_id(poll.poll_id))
-        return closed
+        """Close an open poll (None if it was already closed)."""
+        return await self.store.set_status(poll.poll_id, Status.OPEN, Status.CLOSED, closed_at=now)
 
     async def reopen(self, poll: Poll) -> Poll | None:
-        """Reopen a closed poll; a passed deadline is dropped (the creator closes it by hand from now on). A kept
-        deadline gets its close job back, and its reminder too while that is still ahead."""
+        """Reopen a closed poll; a passed deadline is dropped (the creator closes it by hand from now on)."""
         deadline = (
             poll.deadline if poll.deadline is not None and poll.closed_at and poll.deadline > poll.closed_at else None
         )
-        reopened = await self.store.set_status(
-            poll.poll_id, Status.CLOSED, Status.OPEN, closed_at=None, deadline=deadline
-        )
-        if reopened is not None and reopened.deadline is not None:
-            await self._scheduler.add_at(
-                close_job_id(poll.poll_id), CLOSE_JOB, reopened.deadline, {"poll_id": poll.poll_id}
-            )
-            await self._plan_reminder(reopened)
-        return reopened
-
-    async def set_recurrence(self, poll: Poll, recurrence: dict[str, Any] | None) -> None:
-        """Repeat `poll` weekly or monthly at a time (None stops it); the cron job is the only state."""
-        jobs = self._scheduler
-        if recurrence is None:
-            await jobs.remove(repeat_job_id(poll.poll_id))
-            return
-        hour, minute = (int(part) for part in str(recurrence["at"]).split(":"))
-        timing: dict[str, Any] = {"hour": hour, "minute": minute}
-        if recurrence["kind"] == "weekly":
-            timing["day_of_week"] = int(recurrence["weekday"])
-        else:
-            timing["day"] = int(recurrence["day"])
-        await jobs.add_cron(repeat_job_id(poll.poll_id), REPEAT_JOB, kwargs={"poll_id": poll.poll_id}, **timing)
+        return await self.store.set_status(poll.poll_id, Status.CLOSED, Status.OPEN, closed_at=None, deadline=deadline)
 
     async def save_recurrence(self, poll: Poll, recurrence: dict[str, Any] | None) -> Poll | None:
-        await self.set_recurrence(poll, recurrence)
+        """Repeat `poll` weekly or monthly at a time (None stops it)."""
         return await self.store.change(poll.poll_id, recurrence=recurrence)
+
+    def next_repeat(self, poll: Poll, after: datetime) -> datetime | None:
+        """When a recurring poll is posted again: its weekday or day of the month, on a working day (a holiday
+        moves it to the next working day), in the bot's zone."""
+        schedule = repeat_schedule(poll.recurrence)
+        return None if schedule is None else next_delivery(schedule, after.astimezone(self.tz), quiet=None)
+
+
+def repeat_schedule(recurrence: dict[str, Any] | None) -> Schedule | None:
+    """The recurrence model of a poll's stored repeat rule."""
+    if not recurrence:
+        return None
+    at = time.fromisoformat(str(recurrence["at"]).zfill(5))
+    if recurrence["kind"] == "weekly":
+        return Schedule(Kind.WEEKLY, at, weekdays=(int(recurrence["weekday"]),), working_days_only=True)
+    return Schedule(Kind.MONTHLY, at, day=int(recurrence["day"]), working_days_only=True)

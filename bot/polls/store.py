@@ -8,13 +8,12 @@ transaction, after their vote.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, false, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.polls.model import Poll, Problem, Status, Tally, Vote, VoteResult
@@ -24,7 +23,6 @@ from bot.store.engine import insert_for
 from bot.store.tables import utcnow
 
 _COLUMNS = tuple(field.name for field in fields(Poll))
-BALLOT_SECRET = "ballots"
 
 
 def problem_with(poll: Poll | None, choices: Sequence[int], now: datetime) -> Problem | None:
@@ -94,10 +92,24 @@ class PollStore:
             )
         return [Poll(**row._asdict()) for row in rows]
 
-    async def clean(self, poll_id: str) -> None:
-        """The shared card is about to show the current state: clear the flag a later vote sets again."""
+    async def shown(self, poll_id: str, version: int) -> None:
+        """Teams has the shared card of `version`: it is clean, unless a vote came after that version."""
         async with self._engine.begin() as conn:
-            await conn.execute(update(polls).where(polls.c.poll_id == poll_id).values(card_dirty=False))
+            await conn.execute(
+                update(polls)
+                .where(polls.c.poll_id == poll_id, polls.c.card_version == version)
+                .values(card_dirty=False)
+            )
+
+    async def open_with_deadline(self) -> list[Poll]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(polls).where(polls.c.status == Status.OPEN, polls.c.deadline.is_not(None)))
+        return [Poll(**row._asdict()) for row in rows]
+
+    async def recurring(self) -> list[Poll]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(polls).where(polls.c.recurrence.is_not(None)))
+        return [Poll(**row._asdict()) for row in rows if row.recurrence]
 
     # ---- ballots -------------------------------------------------------------------------------------------
     async def record(self, votes: Sequence[Vote], now: datetime) -> list[VoteResult]:
@@ -137,7 +149,9 @@ class PollStore:
         )
         touched = {v.poll_id for v in votes}
         await conn.execute(
-            update(polls).where(polls.c.poll_id.in_(touched), polls.c.card_dirty == false()).values(card_dirty=True)
+            update(polls)
+            .where(polls.c.poll_id.in_(touched))
+            .values(card_dirty=True, card_version=polls.c.card_version + 1)
         )
 
     async def tally(self, poll: Poll) -> Tally:
@@ -193,14 +207,15 @@ class PollStore:
             rows = await conn.execute(select(poll_ballots.c.voter_key).where(poll_ballots.c.poll_id == poll_id))
         return {key for (key,) in rows}
 
-    # ---- around the feature --------------------------------------------------------------------------------
-    async def installation_secret(self, name: str = BALLOT_SECRET) -> bytes:
-        """This installation's random secret, created on first use (racing creators agree on the first)."""
+    # ---- the legacy ballot key ----------------------------------------------------------------------------------
+    async def secret(self, name: str) -> str | None:
+        async with self._engine.connect() as conn:
+            return (await conn.execute(select(poll_secrets.c.secret).where(poll_secrets.c.name == name))).scalar()
+
+    async def remember(self, name: str, value: str) -> str:
+        """Store `value` under `name` unless something is stored already; returns what is stored."""
         async with self._engine.begin() as conn:
             await conn.execute(
-                self._insert(poll_secrets)
-                .values(name=name, secret=secrets.token_hex(32), created_at=utcnow())
-                .on_conflict_do_nothing()
+                self._insert(poll_secrets).values(name=name, secret=value, created_at=utcnow()).on_conflict_do_nothing()
             )
-            stored = (await conn.execute(select(poll_secrets.c.secret).where(poll_secrets.c.name == name))).scalar_one()
-        return bytes.fromhex(stored)
+            return (await conn.execute(select(poll_secrets.c.secret).where(poll_secrets.c.name == name))).scalar_one()

@@ -1,4 +1,4 @@
-"""Tables of the polls feature, on the bot's one MetaData (see bot.store.schema).
+"""Tables of the polls feature, on the bot's one MetaData (declared by the feature).
 
 A ballot is keyed by (poll, voter key), so the database itself allows one ballot per person per poll. For an
 anonymous poll the voter key is a keyed hash (see `bot.polls.ballots`) and no name is kept: nothing in these
@@ -20,7 +20,7 @@ polls = Table(
     Column("conversation_id", CONVERSATION_ID, nullable=False),  # where the card was posted
     Column("conversation_type", String(32), nullable=False),  # personal | groupChat | channel
     Column("service_url", String(512), nullable=False),
-    Column("creator_aad_id", String(512), nullable=False),
+    Column("creator_key", String(512), nullable=False),  # who made it: Entra object id, else their Teams id
     Column("lang", String(8), nullable=False),
     Column("question", Text, nullable=False),
     Column("options", JSON, nullable=False),  # [text, …], 2–10
@@ -34,6 +34,8 @@ polls = Table(
     Column("activity_id", String(512)),  # the posted card, for updates
     Column("card_dirty", Boolean, nullable=False),  # a vote changed the totals; the shared card is not yet updated
     Column("recurrence", JSON),  # {"kind": "weekly"|"monthly", "at": "HH:MM", "weekday"|"day": n}
+    Column("ballot_key_id", String(16)),  # fingerprint of the anonymity key ballots are made with; NULL = legacy
+    Column("card_version", Integer, nullable=False),  # bumped by every vote (the card shows a version)
     Column("closed_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

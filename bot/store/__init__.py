@@ -1,14 +1,11 @@
 """The bot's persistence: one `Store` with a repository per concern, on SQLite (default) or PostgreSQL.
 
-Repositories take and return plain dataclasses; only `bot.store.bot_state` imports botbuilder, and it is imported
-lazily so the rest of the store stays usable without it. `Store.open` does not migrate: run
-`bot.store.migrate.migrate` (or `python -m bot.store.migrate`) first.
+Repositories take and return plain dataclasses and import no botbuilder. Features keep their own repositories
+beside their domain code, on the same engine. `Store.open` does not migrate: run `bot.store.migrate.migrate`
+(`python app.py migrate`) first.
 """
 
 from __future__ import annotations
-
-from functools import cached_property
-from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,10 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.activities import ProcessedActivities
 from bot.store.conversations import ConversationRecord, ConversationStore
 from bot.store.engine import create_engine
+from bot.store.ledger import DeliveryLedger
 from bot.store.preferences import Preferences, UserPreferences
-
-if TYPE_CHECKING:
-    from bot.store.bot_state import SqlStorage
 
 __all__ = ["ConversationRecord", "ConversationStore", "Preferences", "ProcessedActivities", "Store", "UserPreferences"]
 
@@ -31,16 +26,11 @@ class Store:
         self.conversations = ConversationStore(engine)
         self.activities = ProcessedActivities(engine)
         self.preferences = Preferences(engine)
+        self.ledger = DeliveryLedger(engine)
 
     @classmethod
     def open(cls, database_url: str) -> Store:
         return cls(create_engine(database_url))
-
-    @cached_property
-    def bot_state(self) -> SqlStorage:
-        from bot.store.bot_state import SqlStorage
-
-        return SqlStorage(self.engine)
 
     async def ping(self) -> bool:
         """True if the database answers; for /healthz, so failures are reported, not raised."""

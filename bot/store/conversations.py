@@ -112,13 +112,6 @@ class ConversationStore:
             await conn.execute(update(conversations).where(by_id).values(reinstall))
             return False
 
-    async def touch(self, record: ConversationRecord) -> None:
-        """Refresh the reference from an inbound activity, keeping the installed state (a removed chat stays removed).
-
-        An inbound activity proves a blocked conversation is reachable again, so `blocked` returns to `active`.
-        """
-        await self.touch_many([record])
-
     async def touch_many(self, records: list[ConversationRecord]) -> None:
         """`touch` for many conversations in one transaction (group commit of concurrent turns)."""
         if not records:
@@ -175,16 +168,3 @@ class ConversationStore:
             rows = await conn.execute(query)
         return {aad_id: conversation_id for aad_id, conversation_id in rows}
 
-    async def list_active(
-        self, *, tenant_id: str | None = None, conversation_type: str | None = None
-    ) -> list[ConversationRecord]:
-        """Installed, reachable conversations, oldest first (a stable order for broadcasts)."""
-        query = select(conversations).where(conversations.c.installed == true(), conversations.c.status == ACTIVE)
-        if tenant_id is not None:
-            query = query.where(conversations.c.tenant_id == tenant_id)
-        if conversation_type is not None:
-            query = query.where(conversations.c.conversation_type == conversation_type)
-        query = query.order_by(conversations.c.created_at, conversations.c.conversation_id)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [_record(row) for row in rows]

@@ -27,8 +27,6 @@ from sqlalchemy.types import TypeDecorator
 
 # Teams conversation ids (`a:1…`, `19:…@thread.tacv2;messageid=…`) run to a few hundred characters; leave headroom.
 CONVERSATION_ID = String(1024)
-# Bot Framework state keys embed the conversation id and the user id.
-STATE_KEY = String(2048)
 
 metadata = MetaData(
     naming_convention={
@@ -95,6 +93,9 @@ processed_activities = Table(
     Column("conversation_id", CONVERSATION_ID, nullable=False),
     Column("activity_id", String(512), nullable=False),
     Column("processed_at", UTCDateTime, nullable=False),
+    # running: a turn holds the claim (its instance is `owner`); done: the turn finished, a retry is a duplicate.
+    Column("state", String(8), nullable=False),
+    Column("owner", String(64), nullable=False),
     PrimaryKeyConstraint("conversation_id", "activity_id"),
     Index(None, "processed_at"),
 )
@@ -111,12 +112,43 @@ user_preferences = Table(
     PrimaryKeyConstraint("user_aad_id"),
 )
 
-bot_state = Table(
-    "bot_state",
+timed_work = Table(
+    "timed_work",
     metadata,
-    Column("key", STATE_KEY, nullable=False),
-    Column("etag", String(64), nullable=False),
-    Column("document", JSON, nullable=False),
+    Column("name", String(64), nullable=False),  # the work's stable name, e.g. nudges.post (never a code path)
+    Column("item", String(1024), nullable=False),  # what it is about, e.g. a nudge id or a conversation id
+    Column("occurrence", UTCDateTime, nullable=False),  # the moment this run stands for; kept across retries
+    Column("due_at", UTCDateTime, nullable=False),  # when to run (or retry) it
+    Column("payload", JSON, nullable=False),
+    Column("version", Integer, nullable=False),  # bumped by every plan: a run of an older plan can't undo a newer one
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("lease_owner", String(64)),  # the instance running it now
+    Column("lease_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("name", "item"),
+    Index(None, "due_at"),
+)
+
+delivery_ledger = Table(
+    "delivery_ledger",
+    metadata,
+    # SHA-256 of the delivery's key: (work, item, occurrence[, recipient]). A key present means "already sent".
+    Column("key", String(64), nullable=False),
+    Column("activity_id", String(512)),
+    Column("sent_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("key"),
+    Index(None, "sent_at"),
+)
+
+bot_instances = Table(
+    "bot_instances",
+    metadata,
+    Column("instance_id", String(64), nullable=False),
+    Column("host", String(256), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),  # written every few seconds: the database still takes writes
+    PrimaryKeyConstraint("instance_id"),
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.engine import insert_for
@@ -112,12 +112,11 @@ class TipStore:
         del values["updated_at"]
         return Subscription(**values)
 
-    async def claim_day(self, conversation_id: str, day: date, now: datetime) -> bool:
-        """True for exactly one caller per conversation and day: a job that runs twice posts once."""
-        by_id = tip_subscriptions.c.conversation_id == conversation_id
-        not_yet = or_(tip_subscriptions.c.last_posted_on.is_(None), tip_subscriptions.c.last_posted_on != day)
+    async def posted_on(self, conversation_id: str, day: date, now: datetime) -> None:
+        """The tip of `day` is in the conversation: a later run for that day posts nothing."""
         async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(tip_subscriptions).where(by_id, not_yet).values(last_posted_on=day, updated_at=now)
+            await conn.execute(
+                update(tip_subscriptions)
+                .where(tip_subscriptions.c.conversation_id == conversation_id)
+                .values(last_posted_on=day, updated_at=now)
             )
-        return result.rowcount == 1

@@ -1,4 +1,4 @@
-"""Tables of the tips feature, on the bot's one MetaData (see bot.store.schema).
+"""Tables of the tips feature, on the bot's one MetaData (declared by the feature).
 
 - `tip_seen`: which tips an audience has already been shown. An audience is a person (`user:<aad id>`) for the
   tip command, or a conversation (`conversation:<id>`) for the tip of the day; one table, one rule (no repeats

@@ -21,8 +21,8 @@ BAD_TOKENS: dict[str, dict[str, Any]] = {
 
 
 async def _assert_nothing_stored(bot: RunningBot, activity: dict[str, Any]) -> None:
-    assert await bot.services.store.conversations.get(activity["conversation"]["id"]) is None
-    assert await bot.services.store.activities.claim(activity["conversation"]["id"], activity["id"])
+    assert await bot.platform.store.conversations.get(activity["conversation"]["id"]) is None
+    assert await bot.platform.store.activities.holders([(activity["conversation"]["id"], activity["id"])]) == {}
     assert bot.channel.calls() == []
 
 

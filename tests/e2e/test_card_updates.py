@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from itertools import pairwise
 
-from bot.card_updates import CardRefresher
+from bot.card_updates import CardRefresher, CardView
 from cards.base import card, paragraph
 from tests.support.bot import RunningBot
 
@@ -14,13 +14,13 @@ async def test_many_changes_become_few_updates_and_the_last_state_wins(bot: Runn
     activity = bot.channel.builder.installation_update("add", conversation_type="channel")
     conversation_id = activity["conversation"]["id"]
     await bot.post(activity)
-    posted = await bot.services.sender.post(conversation_id, {"type": "message", "text": "集計中"})
+    posted = await bot.platform.sender.post(conversation_id, {"type": "message", "text": "集計中"})
     bot.channel.reset()
-    refresher = CardRefresher(bot.services.sender, interval=0.4)
+    refresher = CardRefresher(bot.platform.sender, interval=0.4)
     votes = 0
 
-    async def render() -> dict:
-        return card([paragraph(f"{votes}票")])
+    async def render() -> CardView:
+        return CardView(card([paragraph(f"{votes}票")]))
 
     for _ in range(60):  # 60 votes over ~1.2 s
         votes += 1
@@ -40,16 +40,22 @@ async def test_a_failed_update_is_written_again_so_the_final_state_still_lands(b
     activity = bot.channel.builder.installation_update("add", conversation_type="channel")
     conversation_id = activity["conversation"]["id"]
     await bot.post(activity)
-    posted = await bot.services.sender.post(conversation_id, {"type": "message", "text": "集計中"})
+    posted = await bot.platform.sender.post(conversation_id, {"type": "message", "text": "集計中"})
     bot.channel.reset()
     bot.channel.inject(400, method="PUT")  # refused once, not retried by the sender
-    refresher = CardRefresher(bot.services.sender, interval=0.2)
+    refresher = CardRefresher(bot.platform.sender, interval=0.2)
 
-    async def render() -> dict:
-        return card([paragraph("最終結果")])
+    async def render() -> CardView:
+        return CardView(card([paragraph("最終結果")]), shown)
+
+    shown_calls: list[str] = []
+
+    async def shown() -> None:
+        shown_calls.append("shown")
 
     refresher.request(conversation_id, posted.activity_id or "", render)
     await refresher.flush()
     assert [c.status for c in bot.channel.calls(operation="update")] == [400, 200]
     final = bot.channel.activity(conversation_id, posted.activity_id or "")
     assert final is not None and final["attachments"][0]["content"]["body"][0]["text"] == "最終結果"
+    assert shown_calls == ["shown"]  # only the write that landed marks the card as showing its state

@@ -23,7 +23,7 @@ async def test_install_sends_exactly_one_welcome_card_even_when_teams_repeats_th
     posted = bot.channel.activities_in(conversation.id)
     assert len(posted) == 1
     assert "オープン&フラットBotへようこそ" in visible_text(posted[0])
-    record = await bot.services.store.conversations.get(conversation.id)
+    record = await bot.platform.store.conversations.get(conversation.id)
     assert record is not None and record.installed and record.service_url == bot.channel.service_url
 
 
@@ -83,10 +83,10 @@ async def test_uninstall_marks_the_conversation_and_nothing_is_posted_there_agai
     removal = b.installation_update("remove", conversation_type="groupChat", conversation_id=conversation_id)
     status, _ = await bot.post(removal)
     assert status == 200
-    record = await bot.services.store.conversations.get(conversation_id)
+    record = await bot.platform.store.conversations.get(conversation_id)
     assert record is not None and not record.installed and record.status == "removed"
     calls_before = len(bot.channel.calls())
-    delivery = await bot.services.sender.post(conversation_id, {"type": "message", "text": "お知らせ"})
+    delivery = await bot.platform.sender.post(conversation_id, {"type": "message", "text": "お知らせ"})
     assert delivery.status == "skipped"
     assert len(bot.channel.calls()) == calls_before
 
@@ -102,7 +102,7 @@ async def test_bot_removed_through_conversation_update_also_counts_as_uninstall(
         members_removed=[{"id": f"28:{bot.channel.app_id}"}],
     )
     await bot.post(removal)
-    record = await bot.services.store.conversations.get(conversation_id)
+    record = await bot.platform.store.conversations.get(conversation_id)
     assert record is not None and not record.installed
 
 
@@ -114,8 +114,10 @@ async def test_foreign_tenant_has_no_effect_and_nothing_is_stored(channel, sqlit
         activity = channel.builder.message("help", tenant_id="11111111-2222-3333-4444-555555555555")
         status, _ = await bot.post(activity)
         assert status == 403
-        assert await bot.services.store.conversations.get(activity["conversation"]["id"]) is None
-        assert await bot.services.store.activities.claim(activity["conversation"]["id"], activity["id"])  # never seen
+        assert await bot.platform.store.conversations.get(activity["conversation"]["id"]) is None
+        assert (
+            await bot.platform.store.activities.holders([(activity["conversation"]["id"], activity["id"])]) == {}
+        )  # never seen
         assert channel.calls() == []
         allowed = channel.builder.message("help")
         assert (await bot.post(allowed))[0] == 200

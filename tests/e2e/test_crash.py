@@ -5,13 +5,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from tests.support.bot import process_environment
 from tests.support.process import BotProcess, free_port
 from tests.teams_channel.channel import TeamsChannel
 
 
 async def test_a_killed_bot_keeps_conversations_and_schedules(channel: TeamsChannel, tmp_path: Path) -> None:
     database = tmp_path / "bot.db"
-    env = {**channel.env(), "DATABASE_URL": f"sqlite+aiosqlite:///{database}", "PORT": str(free_port())}
+    env = process_environment(channel, f"sqlite+aiosqlite:///{database}", free_port())
     url = f"http://127.0.0.1:{env['PORT']}/api/messages"
     bot = BotProcess(env, tmp_path / "first.log")
     try:
@@ -28,8 +29,8 @@ async def test_a_killed_bot_keeps_conversations_and_schedules(channel: TeamsChan
 
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT installed FROM conversations WHERE conversation_id = ?", (conversation,)).fetchone()
-        jobs = {row[0] for row in db.execute("SELECT id FROM apscheduler_jobs")}
-    assert f"tips:daily:{conversation}" in jobs
+        planned = set(db.execute("SELECT name, item FROM timed_work"))
+    assert ("tips.daily", conversation) in planned
 
     restarted = BotProcess(env, tmp_path / "second.log")
     try:

@@ -20,7 +20,7 @@ def _register_echo_dialog(bot: RunningBot) -> list[tuple[str, dict]]:
         seen.append(("submit", turn.data))
         return InvokeBody(task_message(f"got {turn.data.get('answer')}"))
 
-    bot.services.routes.dialog("test.echo", fetch=fetch, submit=submit)
+    bot.platform.routes.dialog("test.echo", fetch=fetch, submit=submit)
     return seen
 
 

@@ -88,7 +88,7 @@ async def test_a_dialog_that_fails_answers_in_the_dialog_frame(any_bot: RunningB
     async def broken(turn: Turn) -> Outcome:
         raise RuntimeError("boom")
 
-    any_bot.services.routes.dialog("test.broken", fetch=broken, submit=broken)
+    any_bot.platform.routes.dialog("test.broken", fetch=broken, submit=broken)
     status, body = await any_bot.post(any_bot.channel.builder.task_fetch({"dialog": "test.broken"}))
     assert status == 200 and body["task"]["type"] == "message" and "問い合わせ番号" in body["task"]["value"]
 

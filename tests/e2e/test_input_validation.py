@@ -46,9 +46,9 @@ async def test_oversized_body_is_413(bot: RunningBot) -> None:
     assert status == 413
 
 
-async def test_health_reports_database_and_scheduler(bot: RunningBot) -> None:
+async def test_health_reports_database_and_timed_work(bot: RunningBot) -> None:
     async with aiohttp.ClientSession() as session, session.get(f"{bot.url}/healthz") as response:
         body = await response.json()
-    assert response.status == 200
-    assert body["database"] == "ok"
-    assert body["scheduler"]["running"] is True and body["scheduler"]["jobs"] >= 1
+    assert response.status == 200 and body["status"] == "ok"
+    assert body["database"]["read"] is True and body["database"]["write"] is True
+    assert body["timed_work"]["planned"] >= 1 and body["timed_work"]["last_wake_seconds_ago"] is not None

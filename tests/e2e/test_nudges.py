@@ -12,11 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import t
-from bot.nudges.schedule import next_delivery
 from bot.nudges.store import Nudge
 from bot.nudges.tables import nudges
-from bot.scheduler import JobInfo
-from dialogs.nudges_jobs import fire, nudge_service
+from bot.recurrence import next_delivery
+from dialogs.nudges import POST
 from tests.support.bot import RunningBot, start_bot
 from tests.support.cards import card_of, texts, visible_text
 from tests.teams_channel.activities import Conversation, User
@@ -68,23 +67,22 @@ class Room:
         assert (await self.fetch({"dialog": "nudge.create"}))["task"]["type"] == "continue"
         body = await self.submit({"dialog": "nudge.create", **form})
         assert body == {"task": {"type": "message", "value": t("nudges.saved")}}
-        [nudge] = await nudge_service(self.bot.services).in_conversation(self.conversation.id)
+        [nudge] = await self.bot.feature("nudges").service.in_conversation(self.conversation.id)
         return nudge
 
     def posted(self) -> list[str]:
         return [visible_text(activity) for activity in self.bot.channel.activities_in(self.conversation.id)]
 
 
-def job_of(bot: RunningBot, nudge: Nudge) -> JobInfo:
-    assert bot.services.scheduler is not None
-    job = bot.services.scheduler.get(f"nudge:{nudge.nudge_id}")
-    assert job is not None and job.func_ref == "dialogs.nudges_jobs:fire" and job.kwargs == {"nudge_id": nudge.nudge_id}
-    assert job.next_run_time is not None and job.next_run_time.utcoffset() == timedelta(hours=9)
-    return job
+async def due_of(bot: RunningBot, nudge: Nudge) -> datetime:
+    """When the nudge's timed work (`nudges.post` of the nudge, in the database) is due next, in Tokyo time."""
+    due = await bot.planned(POST, nudge.nudge_id)
+    assert due is not None and due.utcoffset() == timedelta(hours=9)
+    return due
 
 
 async def stored_nudges(bot: RunningBot) -> int:
-    async with bot.services.store.engine.connect() as conn:
+    async with bot.platform.store.engine.connect() as conn:
         return (await conn.execute(select(func.count()).select_from(nudges))).scalar_one()
 
 
@@ -98,30 +96,30 @@ async def test_a_nudge_made_in_the_dialog_is_confirmed_scheduled_and_posted(bot:
     [confirmation] = room.posted()
     assert t("nudges.confirm.created") in confirmation and "毎週 金 16:00" in confirmation
 
-    job = job_of(bot, nudge)  # the real, persisted scheduler job
-    assert job.next_run_time == next_delivery(nudge.schedule, before)
-    assert (job.next_run_time.weekday(), job.next_run_time.hour, job.next_run_time.minute) == (4, 16, 0)
+    due = await due_of(bot, nudge)  # the real timed work, in the database
+    assert due == next_delivery(nudge.schedule, before)
+    assert (due.weekday(), due.hour, due.minute) == (4, 16, 0)
 
-    await fire(nudge.nudge_id, now=job.next_run_time)
+    await bot.run_timed(POST, nudge.nudge_id, due)
     posted = bot.channel.activities_in(room.conversation.id)[-1]
     assert WEEKLY["text"] in texts(card_of(posted)) and "ナッジ · 毎週 金 16:00" in visible_text(posted)
-    assert job_of(bot, nudge).next_run_time == job.next_run_time + timedelta(days=7)
+    assert (await due_of(bot, nudge)) == due + timedelta(days=7)
 
 
 async def test_a_21_00_nudge_waits_for_the_end_of_quiet_hours(bot: RunningBot) -> None:
     room = await Room.install(bot)
     nudge = await room.create({**WEEKLY, "kind": "daily", "time": "21:00"})
-    planned = job_of(bot, nudge).next_run_time
+    planned = (await due_of(bot, nudge))
     assert planned is not None and (planned.hour, planned.minute) == (8, 0)  # shifted, not dropped
 
     nine_pm = (planned - timedelta(days=1)).replace(hour=21)
-    await fire(nudge.nudge_id, now=nine_pm)  # e.g. a run that fell due during the night
+    await bot.run_timed(POST, nudge.nudge_id, nine_pm)  # e.g. a run that fell due during the night
     assert len(room.posted()) == 1  # the confirmation only
-    assert job_of(bot, nudge).next_run_time == planned
+    assert (await due_of(bot, nudge)) == planned
 
-    await fire(nudge.nudge_id, now=planned)
+    await bot.run_timed(POST, nudge.nudge_id, planned)
     assert len(room.posted()) == 2 and WEEKLY["text"] in room.posted()[-1]
-    assert job_of(bot, nudge).next_run_time == planned + timedelta(days=1)
+    assert (await due_of(bot, nudge)) == planned + timedelta(days=1)
 
 
 async def test_paused_nudges_post_nothing_until_resumed(bot: RunningBot) -> None:
@@ -132,15 +130,15 @@ async def test_paused_nudges_post_nothing_until_resumed(bot: RunningBot) -> None
     shown = "\n".join(texts(body["value"]))
     assert t("nudges.status.paused") in shown and t("nudges.button.resume") in shown
 
-    due = job_of(bot, nudge).next_run_time
-    await fire(nudge.nudge_id, now=due)
+    due = (await due_of(bot, nudge))
+    await bot.run_timed(POST, nudge.nudge_id, due)
     assert len(room.posted()) == 1
-    assert job_of(bot, nudge).next_run_time == due + timedelta(days=7)  # the job keeps running
+    assert (await due_of(bot, nudge)) == due + timedelta(days=7)  # the job keeps running
 
     body = await room.click("nudge.resume", nudge.nudge_id)
     assert t("nudges.button.pause") in "\n".join(texts(body["value"]))
-    resumed = job_of(bot, nudge).next_run_time
-    await fire(nudge.nudge_id, now=resumed)
+    resumed = (await due_of(bot, nudge))
+    await bot.run_timed(POST, nudge.nudge_id, resumed)
     assert len(room.posted()) == 2 and WEEKLY["text"] in room.posted()[-1]
 
 
@@ -161,14 +159,14 @@ async def test_edit_opens_the_form_prefilled_and_changes_text_and_schedule(bot: 
     body = await room.submit({"dialog": "nudge.edit", "nudge_id": nudge.nudge_id, **edited})
     assert body["task"]["type"] == "message"
     assert t("nudges.confirm.updated") in room.posted()[-1]
-    [changed] = await nudge_service(bot.services).in_conversation(room.conversation.id)
+    [changed] = await bot.feature("nudges").service.in_conversation(room.conversation.id)
     assert (changed.nudge_id, changed.text, changed.kind, changed.working_days_only) == (
         nudge.nudge_id,
         edited["text"],
         "daily",
         True,
     )
-    run = job_of(bot, changed).next_run_time
+    run = (await due_of(bot, changed))
     assert (run.hour, run.minute) == (12, 15)
 
 
@@ -178,7 +176,7 @@ async def test_delete_removes_the_row_and_the_job(bot: RunningBot) -> None:
     body = await room.click("nudge.delete", nudge.nudge_id)
     assert t("nudges.list.empty") in "\n".join(texts(body["value"]))
     assert await stored_nudges(bot) == 0
-    assert bot.services.scheduler is not None and bot.services.scheduler.get(f"nudge:{nudge.nudge_id}") is None
+    assert await bot.planned(POST, nudge.nudge_id) is None
 
 
 async def test_the_list_command_shows_the_conversations_nudges_with_their_buttons(bot: RunningBot) -> None:
@@ -206,8 +204,8 @@ async def test_forged_ids_and_other_peoples_nudges_change_nothing(bot: RunningBo
     opened = await room.fetch({"dialog": "nudge.edit", "nudge_id": "x"})
     assert opened == {"task": {"type": "message", "value": t("nudges.unknown")}}
 
-    [unchanged] = await nudge_service(bot.services).in_conversation(room.conversation.id)
-    assert unchanged.paused is False and job_of(bot, unchanged)
+    [unchanged] = await bot.feature("nudges").service.in_conversation(room.conversation.id)
+    assert unchanged.paused is False and await due_of(bot, unchanged)
 
 
 async def test_a_team_owner_may_mute_a_channel_nudge_but_not_delete_it(bot: RunningBot) -> None:
@@ -219,12 +217,12 @@ async def test_a_team_owner_may_mute_a_channel_nudge_but_not_delete_it(bot: Runn
     assert (await room.click("nudge.pause", nudge.nudge_id, user=member))["value"] == t("nudges.not_allowed")
     muted = await room.click("nudge.pause", nudge.nudge_id, user=owner)
     assert muted["type"] == "application/vnd.microsoft.card.adaptive"
-    [paused] = await nudge_service(bot.services).in_conversation(room.conversation.id)
+    [paused] = await bot.feature("nudges").service.in_conversation(room.conversation.id)
     assert paused.paused
     assert (await room.click("nudge.delete", nudge.nudge_id, user=owner))["value"] == t("nudges.not_allowed")
     assert (await room.click("nudge.resume", nudge.nudge_id, user=owner))["type"].endswith("card.adaptive")
-    [resumed] = await nudge_service(bot.services).in_conversation(room.conversation.id)
-    assert not resumed.paused and job_of(bot, resumed)
+    [resumed] = await bot.feature("nudges").service.in_conversation(room.conversation.id)
+    assert not resumed.paused and await due_of(bot, resumed)
 
 
 async def test_a_snoozed_user_gets_nothing_in_their_personal_chat_for_a_week(bot: RunningBot) -> None:
@@ -235,11 +233,11 @@ async def test_a_snoozed_user_gets_nothing_in_their_personal_chat_for_a_week(bot
     assert "まで、このチャットへのナッジを止めます" in room.posted()[-1]
     before = len(room.posted())
 
-    tomorrow = job_of(bot, nudge).next_run_time
-    await fire(nudge.nudge_id, now=tomorrow)
+    tomorrow = (await due_of(bot, nudge))
+    await bot.run_timed(POST, nudge.nudge_id, tomorrow)
     assert len(room.posted()) == before
 
-    await fire(nudge.nudge_id, now=tomorrow + timedelta(days=7))  # 09:00, after the snooze ended
+    await bot.run_timed(POST, nudge.nudge_id, tomorrow + timedelta(days=7))  # 09:00, after the snooze ended
     assert len(room.posted()) == before + 1 and WEEKLY["text"] in room.posted()[-1]
 
 
@@ -254,15 +252,15 @@ async def test_nudges_survive_a_restart(channel: TeamsChannel, sqlite_url: str) 
     try:
         room = await Room.install(first)
         nudge = await room.create(WEEKLY)
-        planned = job_of(first, nudge).next_run_time
+        planned = await due_of(first, nudge)
     finally:
         await first.stop()
 
     second = await start_bot(channel, sqlite_url)  # a new process on the same database
     try:
-        assert job_of(second, nudge).next_run_time == planned
+        assert (await due_of(second, nudge)) == planned
         room.bot = second
-        await fire(nudge.nudge_id, now=planned)
+        await second.run_timed(POST, nudge.nudge_id, planned)
         assert WEEKLY["text"] in room.posted()[-1]
     finally:
         await second.stop()
@@ -297,8 +295,7 @@ async def test_bad_input_reshows_the_form_with_the_problem_next_to_the_field(
         {**WEEKLY, **bad}["text"]
     )  # what the user typed is kept
     assert await stored_nudges(bot) == 0
-    assert bot.services.scheduler is not None
-    assert not [job for job in bot.services.scheduler.job_ids() if job.startswith("nudge:")]
+    assert await bot.platform.timed.items(POST) == []
     assert room.posted() == []
 
 
@@ -324,21 +321,19 @@ async def test_the_nudge_command_opens_the_dialog_and_a_template_prefills_the_fo
     assert await stored_nudges(bot) == 0
 
 
-async def test_the_real_scheduler_runs_the_stored_job_and_it_plans_the_next_run(bot: RunningBot) -> None:
+async def test_the_real_timer_runs_the_due_work_and_it_plans_the_next_run(bot: RunningBot) -> None:
     room = await Room.install(bot)
     nudge = await room.create(WEEKLY)
-    scheduler = bot.services.scheduler
-    assert scheduler is not None
     soon = datetime.now(TOKYO) + timedelta(seconds=0.2)
-    await scheduler.add_at(f"nudge:{nudge.nudge_id}", "dialogs.nudges_jobs:fire", soon, {"nudge_id": nudge.nudge_id})
+    await bot.platform.timed.plan(POST, nudge.nudge_id, soon)  # what the timer finds in the table, it runs
 
-    def replanned() -> datetime | None:  # the job ran once it points past `soon` (posted, or at night shifted)
-        job = scheduler.get(f"nudge:{nudge.nudge_id}")
-        return job.next_run_time if job is not None and job.next_run_time and job.next_run_time > soon else None
+    async def replanned() -> datetime | None:  # it ran once it points past `soon` (posted, or at night shifted)
+        due = await bot.planned(POST, nudge.nudge_id)
+        return due if due is not None and due > soon else None
 
     await bot.channel.wait_for(lambda _: replanned())
-    [current] = await nudge_service(bot.services).in_conversation(room.conversation.id)
-    assert current.next_run_at == job_of(bot, nudge).next_run_time
+    [current] = await bot.feature("nudges").service.in_conversation(room.conversation.id)
+    assert current.next_run_at == (await due_of(bot, nudge))
     assert current.next_run_at is not None and current.next_run_at > soon
 
 
@@ -361,7 +356,7 @@ async def test_a_nudge_answers_only_in_its_own_chat_and_tenant(bot: RunningBot, 
         conversation = bot.channel.builder.personal(lead)
     elsewhere = Room(bot, conversation, lead)
     answer = await elsewhere.click("nudge.pause", nudge.nudge_id)
-    [stored] = await nudge_service(bot.services).in_conversation(room.conversation.id)
+    [stored] = await bot.feature("nudges").service.in_conversation(room.conversation.id)
     if where == "thread":  # a reply thread of the nudge's channel is the same place
         assert answer["type"] == "application/vnd.microsoft.card.adaptive" and stored.paused
         return
@@ -404,7 +399,7 @@ async def test_every_nudge_verb_answers_junk_data_with_a_notice(bot: RunningBot,
     ]
     # nudge.list reads no data at all: whatever it is sent, it answers with the list.
     assert {verb for verb, _, _ in cases} | {"nudge.list"} == {
-        verb for verb in bot.services.routes.verbs() if verb.startswith("nudge.")
+        verb for verb in bot.platform.routes.verbs() if verb.startswith("nudge.")
     }
     for verb, data, key in cases:
         activity = bot.channel.builder.card_action(verb, data, locale=locale, **room._where(None))
@@ -416,14 +411,5 @@ async def test_every_nudge_verb_answers_junk_data_with_a_notice(bot: RunningBot,
             bot.channel.builder.task_fetch({"dialog": dialog, "nudge_id": junk}, locale=locale, **room._where(None))
         )
         assert fetched == (200, {"task": {"type": "message", "value": t("nudges.unknown", lang)}})
-    [unchanged] = await nudge_service(bot.services).in_conversation(room.conversation.id)
+    [unchanged] = await bot.feature("nudges").service.in_conversation(room.conversation.id)
     assert unchanged.nudge_id == nudge.nudge_id and not unchanged.paused
-
-
-async def test_the_nudge_service_is_built_once_per_app(bot: RunningBot) -> None:
-    from dataclasses import replace
-
-    first = nudge_service(bot.services)
-    assert nudge_service(bot.services) is first
-    other = replace(bot.services)  # another app (a second bot in the same process)
-    assert nudge_service(other) is not first and nudge_service(other) is nudge_service(other)

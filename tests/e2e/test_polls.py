@@ -18,7 +18,7 @@ from bot.i18n import t
 from bot.polls.export import export_path
 from bot.polls.model import Draft, Origin, Poll
 from bot.polls.tables import poll_ballots, poll_choices, polls
-from dialogs.polls_jobs import close_poll, poll_service, refresh_dirty_cards, remind_before_deadline, repeat_poll
+from dialogs.polls import CLOSE, REMIND, REPEAT
 from tests.cardcheck import assert_valid_card
 from tests.support.bot import RunningBot, start_bot
 from tests.support.cards import card_of, texts, visible_text
@@ -87,13 +87,13 @@ class Room:
 
 
 async def latest_poll(bot: RunningBot) -> Poll:
-    async with bot.services.store.engine.connect() as conn:
+    async with bot.platform.store.engine.connect() as conn:
         row = (await conn.execute(select(polls).order_by(polls.c.created_at.desc()).limit(1))).one()
     return Poll(**row._asdict())
 
 
 async def count(bot: RunningBot, table: Any) -> int:
-    async with bot.services.store.engine.connect() as conn:
+    async with bot.platform.store.engine.connect() as conn:
         return (await conn.execute(select(func.count()).select_from(table))).scalar_one()
 
 
@@ -227,7 +227,7 @@ async def test_one_click_votes_and_the_voter_sees_their_choice_and_can_change_it
     assert t("polls.card.mine", lang, choices="中華") in texts(changed["value"])
     assert chart_totals(changed["value"]) == {"和食": 0, "洋食": 0, "中華": 1}
     assert await count(bot, poll_ballots) == 1
-    await bot.services.card_refresher.flush()
+    await bot.platform.cards.flush()
     shared = room.shared_card(poll)
     assert chart_totals(shared) == {"和食": 0, "洋食": 0, "中華": 1}
     assert t("polls.results.ballots", lang, count=1) in texts(shared)  # the shared card speaks the poll's language
@@ -254,10 +254,10 @@ async def _racing_clicks(bot: RunningBot) -> None:
     ]
     await asyncio.gather(*different)
     assert await count(bot, poll_ballots) == 1
-    async with bot.services.store.engine.connect() as conn:
+    async with bot.platform.store.engine.connect() as conn:
         options = sorted(o for (o,) in await conn.execute(select(poll_choices.c.option)))
     assert options in ([0], [1], [1, 2], [2])  # exactly one of the racing ballots, whole
-    tally = await (await poll_service(bot.services)).store.tally(poll)
+    tally = await bot.feature("polls").service.store.tally(poll)
     assert tally.ballots == 1 and sum(tally.counts) == len(options)
 
 
@@ -292,14 +292,14 @@ async def test_anonymous_ballots_store_no_ids_and_show_no_breakdown_below_five(b
     assert threshold in texts(answer["value"]) and not any(
         e["type"].startswith("Chart") for e in answer["value"]["body"]
     )
-    await bot.services.card_refresher.flush()
+    await bot.platform.cards.flush()
     assert threshold in texts(room.shared_card(poll))
 
     answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 1}, voters[4], locale)
     assert chart_totals(answer["value"]) == {"和食": 4, "洋食": 1, "中華": 0}
     assert t("polls.meta.anonymous", lang) in " ".join(texts(answer["value"]))
 
-    async with bot.services.store.engine.connect() as conn:
+    async with bot.platform.store.engine.connect() as conn:
         dump = ""
         for table in (polls, poll_ballots, poll_choices):
             dump += repr((await conn.execute(select(table))).all())
@@ -334,7 +334,7 @@ async def test_results_hidden_until_close_and_close_reopen_are_creator_only(bot:
     assert (await room.click("poll.close", {"poll_id": poll.poll_id}, voter))["value"] == t("polls.creator_only")
     tools = await room.click("poll.close", {"poll_id": poll.poll_id})
     assert t("polls.button.reopen") in texts(tools["value"])
-    await bot.services.card_refresher.flush()
+    await bot.platform.cards.flush()
     shared = room.shared_card(poll)
     assert t("polls.card.closed") in texts(shared) and chart_totals(shared)["和食"] == 1
     assert (await room.click("poll.reopen", {"poll_id": poll.poll_id}, voter))["value"] == t("polls.creator_only")
@@ -349,19 +349,13 @@ async def test_the_deadline_closes_the_poll_across_a_restart(channel: TeamsChann
         room = await Room.install(first)
         tomorrow = datetime.now(TOKYO) + timedelta(days=1)
         poll = await room.create({**LUNCH, "date": tomorrow.date().isoformat(), "time": "10:00"})
-        assert first.services.scheduler is not None
-        job = first.services.scheduler.get(f"poll-close:{poll.poll_id}")
-        assert job is not None and job.func_ref == "dialogs.polls_jobs:close_poll"
-        assert job.kwargs == {"poll_id": poll.poll_id}
-        # The deadline passes while the bot is down: move it (and the job) into the past before stopping.
-        past = datetime.now(UTC) + timedelta(seconds=1)
-        await (await poll_service(first.services)).store.change(poll.poll_id, deadline=past - timedelta(seconds=2))
-        await first.services.scheduler.add_at(
-            f"poll-close:{poll.poll_id}", "dialogs.polls_jobs:close_poll", past, {"poll_id": poll.poll_id}
-        )
+        assert await first.planned(CLOSE, poll.poll_id) == poll.deadline
+        # The deadline passes while the bot is down: move it (and its timed work) into the past before stopping.
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        await first.feature("polls").service.store.change(poll.poll_id, deadline=past)
+        await first.platform.timed.cancel(CLOSE, poll.poll_id)  # even a lost plan: start-up re-plans from the table
     finally:
         await first.stop()
-    await asyncio.sleep(1.2)
     second = await start_bot(channel, sqlite_url)
     try:
         room.bot = second
@@ -375,11 +369,11 @@ async def test_the_deadline_closes_the_poll_across_a_restart(channel: TeamsChann
 async def test_a_crash_mid_storm_leaves_a_dirty_card_that_start_up_rewrites(bot: RunningBot) -> None:
     room = await Room.install(bot)
     poll = await room.create()
-    service = await poll_service(bot.services)
+    service = bot.feature("polls").service
     await service.vote(poll, "someone", "誰か", (2,), datetime.now(UTC))  # recorded, card never updated
     assert (await latest_poll(bot)).card_dirty
-    assert await refresh_dirty_cards(bot.services) == 1
-    await bot.services.card_refresher.flush()
+    await bot.feature("polls").start_up()  # what the bot does when it starts again
+    await bot.platform.cards.flush()
     assert chart_totals(room.shared_card(poll))["中華"] == 1 and not (await latest_poll(bot)).card_dirty
 
 
@@ -409,23 +403,21 @@ async def test_non_voters_reminded_in_the_thread_and_in_personal_chats(bot: Runn
 
     notice = await room.click("poll.remind_personal", {"poll_id": poll.poll_id})
     assert notice["value"] == t("polls.reminded.personal", sent=1, unreachable=1)
+    await bot.run_due()  # the reminders go out as timed work, after the click has its answer
     personal = card_of(channel.activities_in(b.personal(installed).id)[-1])  # after the welcome card
     assert personal is not None and t("polls.reminder.personal") in texts(personal)
 
 
-async def test_a_recurring_poll_has_a_cron_job_that_posts_a_fresh_copy(bot: RunningBot) -> None:
+async def test_a_recurring_poll_is_planned_and_posts_a_fresh_copy(bot: RunningBot) -> None:
     room = await Room.install(bot)
     poll = await room.create()
     form = {"poll_id": poll.poll_id, "repeat_kind": "weekly", "repeat_weekday": "0", "repeat_at": "09:00"}
     assert (await room.click("poll.repeat", form, bot.channel.builder.user("x")))["value"] == t("polls.creator_only")
     await room.click("poll.repeat", form)
-    assert bot.services.scheduler is not None
-    job = bot.services.scheduler.get(f"poll-repeat:{poll.poll_id}")
-    assert job is not None and job.func_ref == "dialogs.polls_jobs:repeat_poll"
-    assert job.next_run_time is not None and (job.next_run_time.weekday(), job.next_run_time.hour) == (0, 9)
+    monday = await bot.planned(REPEAT, poll.poll_id)
+    assert monday is not None and (monday.weekday(), monday.hour) == (0, 9)
 
-    monday = job.next_run_time
-    await repeat_poll(poll.poll_id, now=monday)
+    await bot.run_timed(REPEAT, poll.poll_id, monday)
     fresh = await latest_poll(bot)
     assert fresh.poll_id != poll.poll_id and fresh.question == poll.question and fresh.is_open
     assert fresh.activity_id and fresh.activity_id != poll.activity_id
@@ -435,7 +427,7 @@ async def test_a_recurring_poll_has_a_cron_job_that_posts_a_fresh_copy(bot: Runn
 async def test_the_close_job_ignores_a_poll_whose_deadline_was_dropped(bot: RunningBot) -> None:
     room = await Room.install(bot)
     poll = await room.create()
-    await close_poll(poll.poll_id)
+    await bot.run_timed(CLOSE, poll.poll_id, datetime.now(TOKYO))
     assert (await latest_poll(bot)).is_open
 
 
@@ -487,7 +479,7 @@ async def test_the_export_route_serves_the_csv_only_with_a_fresh_signature(bot: 
     )
     assert (await room.click("poll.export", {"poll_id": poll.poll_id}))["value"] == t("polls.export.unavailable")
     base = bot.url  # the bot serves the download itself
-    key = (await poll_service(bot.services)).export_key
+    key = bot.feature("polls").service.export_key
     async with ClientSession() as http:
         async with http.get(base + export_path(key, poll.poll_id, datetime.now(UTC))) as response:
             assert response.status == 200 and response.content_type == "text/csv"
@@ -508,7 +500,7 @@ async def test_the_submit_fallback_counts_the_vote_without_showing_it_to_everybo
         None, value=fallback["data"], reply_to_id=poll.activity_id, **room._where(voter)
     )
     await room._post(click)
-    await bot.services.card_refresher.flush()
+    await bot.platform.cards.flush()
     shared = room.shared_card(poll)
     assert chart_totals(shared)["和食"] == 1 and t("polls.card.mine", choices="和食") not in texts(shared)
     assert len(room.posted()) == 1  # the poll itself: no per-voter message in the channel
@@ -560,20 +552,16 @@ async def test_the_reminder_before_the_deadline_mentions_who_has_not_voted(bot: 
     poll = await room.create({**LUNCH, "date": day.isoformat(), "time": "10:00", "remind": "60"}, locale)
     deadline = datetime(day.year, day.month, day.day, 10, 0, tzinfo=TOKYO)
     assert poll.deadline == deadline and poll.remind_before == 60
-    assert bot.services.scheduler is not None
-    job = bot.services.scheduler.get(f"poll-remind:{poll.poll_id}")
-    assert job is not None and job.func_ref == "dialogs.polls_jobs:remind_before_deadline"
-    assert job.kwargs == {"poll_id": poll.poll_id}
-    assert job.next_run_time == deadline - timedelta(minutes=60)
-    local = job.next_run_time.astimezone(TOKYO)
-    assert (local.date(), local.hour, local.minute) == (day, 9, 0)  # 09:00 Tokyo time, an hour before 10:00
+    remind_at = await bot.planned(REMIND, poll.poll_id)
+    assert remind_at == deadline - timedelta(minutes=60)
+    assert (remind_at.date(), remind_at.hour, remind_at.minute) == (day, 9, 0)  # 09:00 Tokyo, an hour before 10:00
 
     b = bot.channel.builder
     voted, waiting, late = b.user("鈴木 一郎"), b.user("田中 次郎"), b.user("高橋 三郎")
     bot.channel.set_members([room.lead, voted, waiting, late], room.conversation.id)
     await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voted, locale)
     before = len(room.posted())
-    await remind_before_deadline(poll.poll_id)
+    await bot.run_timed(REMIND, poll.poll_id, remind_at)
     [reminder] = room.posted()[before:]
     mentioned = {e["mentioned"]["id"] for e in reminder["entities"] if e["type"] == "mention"}
     assert mentioned == {waiting.id, late.id}  # not the voter, not the creator
@@ -588,18 +576,15 @@ async def test_the_reminder_of_an_anonymous_poll_names_nobody(bot: RunningBot, l
     day = (datetime.now(TOKYO) + timedelta(days=2)).date()
     form = {**LUNCH, "anonymous": "true", "date": day.isoformat(), "time": "10:00", "remind": "1440"}
     poll = await room.create(form, locale)
-    assert bot.services.scheduler is not None
-    job = bot.services.scheduler.get(f"poll-remind:{poll.poll_id}")
-    assert job is not None and job.next_run_time == datetime(
-        day.year, day.month, day.day, 10, 0, tzinfo=TOKYO
-    ) - timedelta(days=1)
+    remind_at = await bot.planned(REMIND, poll.poll_id)
+    assert remind_at == datetime(day.year, day.month, day.day, 10, 0, tzinfo=TOKYO) - timedelta(days=1)
 
     b = bot.channel.builder
     voted, waiting = b.user("鈴木 一郎"), b.user("田中 次郎")
     bot.channel.set_members([room.lead, voted, waiting], room.conversation.id)
     await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voted, locale)
     before = len(room.posted())
-    await remind_before_deadline(poll.poll_id)
+    await bot.run_timed(REMIND, poll.poll_id, remind_at)
     [reminder] = room.posted()[before:]
     assert reminder["text"] == t("polls.reminder.deadline", lang, question=poll.question)
     assert not reminder.get("entities") and not reminder.get("attachments")
@@ -610,7 +595,7 @@ async def test_the_reminder_of_an_anonymous_poll_names_nobody(bot: RunningBot, l
 async def test_the_privacy_threshold_comes_from_the_setting(channel: TeamsChannel, sqlite_url: str) -> None:
     bot = await start_bot(channel, sqlite_url, POLL_PRIVACY_THRESHOLD="3")
     try:
-        assert bot.settings.poll_privacy_threshold == 3
+        assert bot.feature("polls").threshold == 3
         room = await Room.install(bot)
         poll = await room.create({**LUNCH, "anonymous": "true"})
         voters = [bot.channel.builder.user(f"職員 {i}") for i in range(3)]
@@ -622,12 +607,12 @@ async def test_the_privacy_threshold_comes_from_the_setting(channel: TeamsChanne
         )
         tools = await room.click("poll.manage", {"poll_id": poll.poll_id})
         assert below in texts(tools["value"])  # the creator too
-        await bot.services.card_refresher.flush()
+        await bot.platform.cards.flush()
         assert below in texts(room.shared_card(poll))
 
         answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voters[2])
         assert chart_totals(answer["value"]) == {"和食": 1, "洋食": 2, "中華": 0}  # 3 ballots: shown, not at 5
-        await bot.services.card_refresher.flush()
+        await bot.platform.cards.flush()
         assert chart_totals(room.shared_card(poll)) == {"和食": 1, "洋食": 2, "中華": 0}
         view = await room.click("poll.view", {"poll_id": poll.poll_id}, voters[0])
         assert chart_totals(view["value"])["洋食"] == 2
@@ -649,69 +634,54 @@ async def test_a_reminder_longer_than_the_time_left_is_refused_under_its_field(b
         problem = fields[position + 1]
         assert (problem["text"], problem["color"]) == (t("polls.error.remind_too_late", lang), "Attention")
     assert await count(bot, polls) == 0 and room.posted() == []
-    assert bot.services.scheduler is not None
-    assert not [job for job in bot.services.scheduler.job_ids() if job.startswith("poll-remind:")]
+    assert await bot.platform.timed.items(REMIND) == []
 
 
-async def test_a_reminder_already_due_is_never_planned(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A poll that reaches `posted` with its reminder moment behind it (a recurring copy, an old client…) gets
-    its close job but no reminder: a past job would fire at once and @mention everyone."""
+async def test_a_reminder_already_due_is_never_planned(bot: RunningBot) -> None:
+    """A poll published with its reminder moment behind it (a recurring copy, an old client…) gets its close but
+    no reminder: a reminder in the past would run at once and @mention everyone."""
     room = await Room.install(bot)
     await room.create()  # the room's first poll gives an origin to copy
     template = await latest_poll(bot)
-    service = await poll_service(bot.services)
-    scheduler = bot.services.scheduler
-    assert scheduler is not None
-    planned: list[str] = []
-    add_at = scheduler.add_at
-
-    async def recording_add_at(job_id: str, *args: Any, **kwargs: Any) -> Any:
-        planned.append(job_id)
-        return await add_at(job_id, *args, **kwargs)
-
-    monkeypatch.setattr(scheduler, "add_at", recording_add_at)
     b = bot.channel.builder
     bot.channel.set_members([room.lead, b.user("田中 次郎")], room.conversation.id)
     before = len(room.posted())
     deadline = datetime.now(UTC) + timedelta(minutes=10)
     draft = Draft(template.question, tuple(template.options), deadline=deadline, remind_before=60)
-    fresh = await service.create(
-        Origin(
-            template.creator_aad_id,
-            template.tenant_id,
-            template.conversation_id,
-            template.conversation_type,
-            template.service_url,
-            "ja",
-        ),
-        draft,
+    origin = Origin(
+        template.creator_key,
+        template.tenant_id,
+        template.conversation_id,
+        template.conversation_type,
+        template.service_url,
+        "ja",
     )
-    posted = await service.posted(fresh, "42")
-    assert planned == [f"poll-close:{posted.poll_id}"]
-    await asyncio.sleep(0.3)  # a past job would have run by now
-    assert room.posted()[before:] == []
+    fresh = await bot.feature("polls").publish(origin, draft)
+    assert fresh is not None
+    assert [item.item for item in await bot.platform.timed.items(CLOSE)] == [fresh.poll_id]
+    assert await bot.platform.timed.items(REMIND) == []
+    await bot.run_due()
+    assert len(room.posted()) == before + 1  # the poll's card, and no reminder
 
 
 async def test_reopening_plans_the_reminder_again_while_it_is_ahead(bot: RunningBot) -> None:
     room = await Room.install(bot)
     day = (datetime.now(TOKYO) + timedelta(days=2)).date()
     poll = await room.create({**LUNCH, "date": day.isoformat(), "time": "10:00", "remind": "60"})
-    scheduler = bot.services.scheduler
-    assert scheduler is not None and scheduler.get(f"poll-remind:{poll.poll_id}") is not None
+    assert await bot.planned(REMIND, poll.poll_id) is not None
     await room.click("poll.close", {"poll_id": poll.poll_id})
-    assert scheduler.get(f"poll-remind:{poll.poll_id}") is None
+    assert await bot.planned(REMIND, poll.poll_id) is None
     await room.click("poll.reopen", {"poll_id": poll.poll_id})
-    job = scheduler.get(f"poll-remind:{poll.poll_id}")
     deadline = datetime(day.year, day.month, day.day, 10, 0, tzinfo=TOKYO)
-    assert job is not None and job.next_run_time == deadline - timedelta(minutes=60)
-    assert scheduler.get(f"poll-close:{poll.poll_id}") is not None
+    assert await bot.planned(REMIND, poll.poll_id) == deadline - timedelta(minutes=60)
+    assert await bot.planned(CLOSE, poll.poll_id) == deadline
 
 
 @pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
 async def test_an_expired_export_link_says_so_in_the_polls_language(bot: RunningBot, locale: str) -> None:
     room = await Room.install(bot)
     poll = await room.create(LUNCH, locale)
-    key = (await poll_service(bot.services)).export_key
+    key = bot.feature("polls").service.export_key
     expired = export_path(key, poll.poll_id, datetime.now(UTC) - timedelta(minutes=11))
     forged = export_path(b"not the key", poll.poll_id, datetime.now(UTC))
     async with ClientSession() as http:

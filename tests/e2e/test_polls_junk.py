@@ -33,7 +33,7 @@ VERBS = [
 @pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
 @pytest.mark.parametrize("junk", JUNK, ids=["list", "dict", "number", "fraction", "boolean", "null"])
 async def test_every_poll_verb_answers_junk_data_with_a_notice(bot: RunningBot, junk: Any, locale: str) -> None:
-    assert {verb for verb in bot.services.routes.verbs() if verb.startswith("poll.")} == set(VERBS)  # all covered
+    assert {verb for verb in bot.platform.routes.verbs() if verb.startswith("poll.")} == set(VERBS)  # all covered
     room = await Room.install(bot)
     poll = await room.create()
     lang = locale[:2]

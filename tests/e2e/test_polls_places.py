@@ -13,7 +13,6 @@ import pytest
 from bot.i18n import t
 from bot.polls.tables import poll_ballots
 from cards import polls as poll_cards
-from dialogs.polls_jobs import poll_service
 from tests.e2e.test_polls import Room, chart_totals, count, latest_poll
 from tests.support.bot import RunningBot
 from tests.support.cards import card_of, texts
@@ -104,6 +103,7 @@ async def test_a_personal_reminder_votes_for_its_recipient_only(bot: RunningBot)
         assert (await bot.post(b.installation_update("add", conversation=b.personal(person), user=person)))[0] == 200
     notice = await room.click(poll_cards.REMIND_PERSONAL, {"poll_id": poll.poll_id})
     assert notice["value"] == t("polls.reminded.personal", sent=1, unreachable=0)
+    await bot.run_due()  # the reminders go out as timed work, after the click has its answer
 
     reminder = card_of(bot.channel.activities_in(b.personal(waiting).id)[-1])
     assert reminder is not None and t("polls.button.manage") not in texts(reminder)  # no creator tools in a 1:1
@@ -131,5 +131,5 @@ async def test_a_personal_reminder_votes_for_its_recipient_only(bot: RunningBot)
     )
     changed = await click(bot, b.personal(waiting), waiting, again["verb"], again["data"], "ja-JP")
     assert chart_totals(changed["value"]) == {"和食": 1, "洋食": 0, "中華": 0}
-    service = await poll_service(bot.services)
+    service = bot.feature("polls").service
     assert await service.ballot_of(poll, waiting.aad_object_id) == (0,)

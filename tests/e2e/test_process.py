@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.support.bot import process_environment
 from tests.support.cards import visible_text
 from tests.support.process import ROOT, BotProcess, free_port
 from tests.teams_channel.channel import TeamsChannel
@@ -16,12 +17,7 @@ from tests.teams_channel.channel import TeamsChannel
 async def test_app_py_answers_a_signed_activity_and_keeps_the_secret_out_of_the_log(
     channel: TeamsChannel, tmp_path: Path
 ) -> None:
-    env = {
-        **channel.env(),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        "PORT": str(free_port()),
-        "HOST": "127.0.0.1",
-    }
+    env = process_environment(channel, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", free_port())
     bot = BotProcess(env, tmp_path / "bot.log")
     try:
         bot.wait_healthy()

@@ -17,14 +17,14 @@ def _register(bot: RunningBot) -> None:
     async def everyones(turn: Turn) -> Outcome:
         return Refresh(card([paragraph("みんなの一覧")]), shared=True)
 
-    bot.services.routes.verb("test.mine")(mine)
-    bot.services.routes.verb("test.everyones")(everyones)
+    bot.platform.routes.verb("test.mine")(mine)
+    bot.platform.routes.verb("test.everyones")(everyones)
 
 
 async def _shared_card_in_channel(bot: RunningBot) -> tuple[Conversation, str]:
     channel = Conversation.channel()
     await bot.post(bot.channel.builder.installation_update("add", conversation=channel))
-    delivery = await bot.services.sender.post(channel.id, {"type": "message", "text": "共有カード"})
+    delivery = await bot.platform.sender.post(channel.id, {"type": "message", "text": "共有カード"})
     bot.channel.reset()
     return channel, delivery.activity_id or ""
 

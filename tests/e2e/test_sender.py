@@ -29,7 +29,7 @@ def _max_in_window(times: list[float], seconds: float) -> int:
 async def test_429_with_retry_after_is_waited_out_and_retried(bot: RunningBot) -> None:
     conversation_id = await _installed(bot)
     bot.channel.inject(429, retry_after=0.6, path_contains="activities")
-    delivery = await bot.services.sender.post(conversation_id, NOTICE)
+    delivery = await bot.platform.sender.post(conversation_id, NOTICE)
     assert delivery.sent
     first, second = bot.channel.calls(conversation_id=conversation_id)
     assert (first.status, second.status) == (429, 201)
@@ -42,7 +42,7 @@ async def test_transient_5xx_and_412_are_retried_with_backoff(bot: RunningBot, s
     conversation_id = await _installed(bot)
     for status in statuses:
         bot.channel.inject(status, path_contains="activities")
-    delivery = await bot.services.sender.post(conversation_id, NOTICE)
+    delivery = await bot.platform.sender.post(conversation_id, NOTICE)
     assert delivery.sent
     calls = bot.channel.calls(conversation_id=conversation_id)
     assert [c.status for c in calls] == [*statuses, 201]
@@ -52,7 +52,7 @@ async def test_transient_5xx_and_412_are_retried_with_backoff(bot: RunningBot, s
 async def test_a_client_error_is_not_retried(bot: RunningBot) -> None:
     conversation_id = await _installed(bot)
     bot.channel.inject(400, path_contains="activities")
-    delivery = await bot.services.sender.post(conversation_id, NOTICE)
+    delivery = await bot.platform.sender.post(conversation_id, NOTICE)
     assert delivery.status == "failed" and "400" in (delivery.error or "")
     assert len(bot.channel.calls(conversation_id=conversation_id)) == 1
 
@@ -60,19 +60,19 @@ async def test_a_client_error_is_not_retried(bot: RunningBot) -> None:
 async def test_403_marks_the_conversation_and_later_posts_are_skipped(bot: RunningBot) -> None:
     conversation_id = await _installed(bot)
     bot.channel.block_conversation(conversation_id)
-    delivery = await bot.services.sender.post(conversation_id, NOTICE)
+    delivery = await bot.platform.sender.post(conversation_id, NOTICE)
     assert delivery.status == "failed"
-    record = await bot.services.store.conversations.get(conversation_id)
+    record = await bot.platform.store.conversations.get(conversation_id)
     assert record is not None and record.status == "blocked" and record.failure_code == 403
     assert "BotDisabledByAdmin" in (record.failure_reason or "")
-    again = await bot.services.sender.post(conversation_id, NOTICE)
+    again = await bot.platform.sender.post(conversation_id, NOTICE)
     assert again.status == "skipped"
     assert len(bot.channel.calls(conversation_id=conversation_id)) == 1
 
 
 async def test_a_burst_into_one_conversation_stays_under_teams_limits(bot: RunningBot) -> None:
     conversation_id = await _installed(bot)
-    deliveries = await asyncio.gather(*(bot.services.sender.post(conversation_id, NOTICE) for _ in range(18)))
+    deliveries = await asyncio.gather(*(bot.platform.sender.post(conversation_id, NOTICE) for _ in range(18)))
     assert all(d.sent for d in deliveries)
     times = [c.time for c in bot.channel.calls(conversation_id=conversation_id)]
     assert len(times) == 18 and bot.channel.throttled == 0
@@ -92,7 +92,7 @@ async def test_the_per_tenant_rate_holds_across_conversations(slow_tenant_bot: R
     bot = slow_tenant_bot
     conversations = [await _installed(bot, "groupChat") for _ in range(25)]
     bot.channel.reset()
-    deliveries = await asyncio.gather(*(bot.services.sender.post(c, NOTICE) for c in conversations))
+    deliveries = await asyncio.gather(*(bot.platform.sender.post(c, NOTICE) for c in conversations))
     assert all(d.sent for d in deliveries)
     times = [c.time for c in bot.channel.calls(operation="send")]
     assert len(times) == 25
@@ -100,7 +100,7 @@ async def test_the_per_tenant_rate_holds_across_conversations(slow_tenant_bot: R
 
 
 async def test_open_a_personal_chat_and_post_into_a_channel_thread(bot: RunningBot) -> None:
-    sender, channel = bot.services.sender, bot.channel
+    sender, channel = bot.platform.sender, bot.channel
     user = channel.builder.user()
     bot_id = f"28:{channel.app_id}"
     chat_id = await sender.open_personal_chat(
@@ -122,9 +122,9 @@ async def test_open_a_personal_chat_and_post_into_a_channel_thread(bot: RunningB
 
 async def test_update_card_replaces_the_posted_card(bot: RunningBot) -> None:
     conversation_id = await _installed(bot)
-    posted = await bot.services.sender.post(conversation_id, NOTICE)
+    posted = await bot.platform.sender.post(conversation_id, NOTICE)
     card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "集計: 3票"}]}
-    updated = await bot.services.sender.update_card(conversation_id, posted.activity_id or "", card)
+    updated = await bot.platform.sender.update_card(conversation_id, posted.activity_id or "", card)
     assert updated.sent
     current = bot.channel.activity(conversation_id, posted.activity_id or "")
     assert current is not None and current["attachments"][0]["content"]["body"][0]["text"] == "集計: 3票"
@@ -134,7 +134,7 @@ async def test_a_refused_token_is_replaced_and_the_call_retried_once(bot: Runnin
     conversation_id = await _installed(bot)
     tokens_before = bot.channel.token_requests
     bot.channel.inject(401, path_contains="activities")
-    delivery = await bot.services.sender.post(conversation_id, NOTICE)
+    delivery = await bot.platform.sender.post(conversation_id, NOTICE)
     assert delivery.sent
     assert [c.status for c in bot.channel.calls(conversation_id=conversation_id)] == [401, 201]
     assert bot.channel.token_requests == tokens_before + 1

@@ -13,7 +13,7 @@ from tests.support.bot import RunningBot
 async def test_a_slow_token_endpoint_does_not_stall_other_turns(bot: RunningBot) -> None:
     b = bot.channel.builder
     assert (await bot.post(b.message("help")))[0] == 200  # warm: keys and token fetched
-    bot.services.sender.connector.tokens.invalidate()
+    bot.platform.sender.connector.tokens.invalidate()
     bot.channel.identity.token_latency = 1.5
     needs_token = asyncio.create_task(bot.post(b.message("help")))
     await asyncio.sleep(0.2)  # the refresh is now waiting on the slow endpoint

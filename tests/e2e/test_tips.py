@@ -113,7 +113,7 @@ async def test_a_user_sees_every_tip_once_before_any_repeats(bot: RunningBot) ->
 
 async def feedback_rows(bot: RunningBot) -> list[tuple[str, str, bool]]:
     query = select(tip_feedback.c.tip_id, tip_feedback.c.user_key, tip_feedback.c.helpful)
-    async with bot.services.store.engine.connect() as conn:
+    async with bot.platform.store.engine.connect() as conn:
         return [tuple(row) for row in (await conn.execute(query)).all()]
 
 
@@ -201,22 +201,10 @@ async def test_every_tips_verb_answers_junk_data_with_a_notice(bot: RunningBot, 
         ("tips.feedback", {"tip_id": tip.id, "rating": junk}),
         ("tips.daily", {"command": junk}),
     ]
-    assert {verb for verb, _ in cases} == {verb for verb in bot.services.routes.verbs() if verb.startswith("tips.")}
+    assert {verb for verb, _ in cases} == {verb for verb in bot.platform.routes.verbs() if verb.startswith("tips.")}
     for verb, data in cases:
         status, body = await bot.post(bot.channel.builder.card_action(verb, data, locale=locale))
         assert status == 200, (verb, data)
         assert body["type"] == "application/vnd.microsoft.activity.message", (verb, data, body)
         assert body["value"] == t("tips.bad_request", locale[:2]), (verb, data)
     assert await feedback_rows(bot) == []
-
-
-async def test_the_tips_service_is_built_once_per_app(bot: RunningBot) -> None:
-    from dataclasses import replace
-
-    from dialogs.tips_jobs import tip_service
-
-    first = tip_service(bot.services)
-    await say(bot, "ヒント")
-    assert tip_service(bot.services) is first  # a turn reuses it
-    other = replace(bot.services)  # another app (a second bot in the same process)
-    assert tip_service(other) is not first and tip_service(other) is tip_service(other)

@@ -1,23 +1,22 @@
-"""Tip of the day: subscribing a channel, the cron job in Asia/Tokyo, working days only, no repeats, restarts.
+"""Tip of the day: subscribing a channel, its timed work in Asia/Tokyo, working days only, no repeats, restarts.
 
-The job runs with a fixed `now` instead of waiting for the clock; the scheduler's own next run time is checked
-separately, so both halves (when it wakes up, what it does then) are covered without sleeping.
+The timed work runs with the bot's clock stopped at a fixed moment instead of waiting for it; when it is due next
+is read from the database, so both halves (when it wakes up, what it does then) are covered without sleeping.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.i18n import t
-from bot.tips.daily import job_id
 from bot.tips.library import Library, default_library
 from bot.tips.store import TipStore
 from bot.workdays import is_working_day
-from dialogs.tips_jobs import post_tip_of_the_day
+from dialogs.tips import DAILY
 from tests.e2e.test_tips import say, tip_id_of
 from tests.support.bot import RunningBot, start_bot
 from tests.support.cards import visible_text
@@ -43,17 +42,22 @@ async def subscribed_channel(
 
 
 def store(bot: RunningBot) -> TipStore:
-    return TipStore(bot.services.store.engine)
+    return TipStore(bot.platform.store.engine)
 
 
-async def test_subscribing_creates_a_cron_job_at_that_time_in_tokyo(bot: RunningBot) -> None:
+async def post_tip_of_the_day(bot: RunningBot, place: str, at: datetime) -> list[dict]:
+    """Run the place's tip of the day as if it fell due at `at`; what it posted there."""
+    before = len(bot.channel.activities_in(place))
+    await bot.run_timed(DAILY, place, at)
+    return bot.channel.activities_in(place)[before:]
+
+
+async def test_subscribing_plans_the_tip_at_that_time_in_tokyo(bot: RunningBot) -> None:
     conversation_id = await subscribed_channel(bot)
-    job = bot.services.scheduler.get(job_id(conversation_id))  # type: ignore[union-attr]
-    assert job is not None and job.func_ref == "dialogs.tips_jobs:post_tip_of_the_day"
-    assert job.kwargs == {"conversation_id": conversation_id}
-    assert job.next_run_time is not None and str(job.next_run_time.tzinfo) == "Asia/Tokyo"
-    assert (job.next_run_time.hour, job.next_run_time.minute) == (8, 30)
-    assert job.next_run_time.weekday() < 5 and job.next_run_time > datetime.now(TOKYO)
+    due = await bot.planned(DAILY, conversation_id)  # the timed work in the database
+    assert due is not None and due.utcoffset() == timedelta(hours=9)
+    assert (due.hour, due.minute) == (8, 30)
+    assert due.weekday() < 5 and due > datetime.now(TOKYO)
 
     [state] = await say(bot, "毎日ヒント", conversation=Conversation(conversation_id, "channel"))
     assert "平日の 8:30" in visible_text(state)
@@ -64,8 +68,8 @@ async def test_subscribing_creates_a_cron_job_at_that_time_in_tokyo(bot: Running
 async def test_default_time_is_nine_and_off_removes_row_and_job(bot: RunningBot) -> None:
     subscriber = bot.channel.builder.user("Jane Smith")
     conversation_id = await subscribed_channel(bot, "daily tip on", locale="en-US", user=subscriber)
-    job = bot.services.scheduler.get(job_id(conversation_id))  # type: ignore[union-attr]
-    assert job is not None and (job.next_run_time.hour, job.next_run_time.minute) == (9, 0)  # type: ignore[union-attr]
+    due = await bot.planned(DAILY, conversation_id)
+    assert due is not None and (due.hour, due.minute) == (9, 0)
 
     # The status card's button reaches the same handler: the subscriber turns it off.
     click = bot.channel.builder.card_action(
@@ -78,9 +82,9 @@ async def test_default_time_is_nine_and_off_removes_row_and_job(bot: RunningBot)
     assert (await bot.post(click))[0] == 200
     [state] = bot.channel.activities_in(conversation_id)
     assert "does not get a daily tip" in visible_text(state)
-    assert bot.services.scheduler.get(job_id(conversation_id)) is None  # type: ignore[union-attr]
+    assert await bot.planned(DAILY, conversation_id) is None
     assert await store(bot).subscription(conversation_id) is None
-    assert await post_tip_of_the_day(conversation_id, now=FRIDAY) is None
+    assert await post_tip_of_the_day(bot, conversation_id, FRIDAY) == []
 
 
 async def test_the_job_posts_on_a_working_day_and_not_on_weekends_or_holidays(bot: RunningBot) -> None:
@@ -89,17 +93,15 @@ async def test_the_job_posts_on_a_working_day_and_not_on_weekends_or_holidays(bo
     conversation_id = await subscribed_channel(bot)
 
     for day_off in (SATURDAY, LABOUR_THANKSGIVING, YEAR_END):
-        assert await post_tip_of_the_day(conversation_id, now=day_off) is None
+        assert await post_tip_of_the_day(bot, conversation_id, day_off) == []
     assert bot.channel.activities_in(conversation_id) == []
 
-    delivery = await post_tip_of_the_day(conversation_id, now=FRIDAY)
-    assert delivery is not None and delivery.sent
-    [posted] = bot.channel.activities_in(conversation_id)
+    [posted] = await post_tip_of_the_day(bot, conversation_id, FRIDAY)
     assert "今日のシン・トセイヒント" in visible_text(posted)
     assert LIBRARY.tip(tip_id_of(posted)) is not None
 
     # The same day again (a coalesced run after a restart): nothing more.
-    assert await post_tip_of_the_day(conversation_id, now=FRIDAY.replace(hour=11)) is None
+    assert await post_tip_of_the_day(bot, conversation_id, FRIDAY.replace(hour=11)) == []
     assert len(bot.channel.activities_in(conversation_id)) == 1
 
 
@@ -107,13 +109,15 @@ async def test_no_repeats_in_a_conversation_until_the_library_is_exhausted(
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     small = Library(LIBRARY.tips[:3], LIBRARY.categories)
-    monkeypatch.setattr("dialogs.tips_jobs.default_library", lambda: small)
+    monkeypatch.setattr(bot.feature("tips").service, "library", small)
     conversation_id = await subscribed_channel(bot)
     working_days = [date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3)]
     assert all(is_working_day(day) for day in working_days)
     for day in working_days:
-        delivery = await post_tip_of_the_day(conversation_id, now=datetime(*day.timetuple()[:3], 8, 30, tzinfo=TOKYO))
-        assert delivery is not None and delivery.sent
+        posted_then = await post_tip_of_the_day(
+            bot, conversation_id, datetime(*day.timetuple()[:3], 8, 30, tzinfo=TOKYO)
+        )
+        assert len(posted_then) == 1
     posted = [tip_id_of(activity) for activity in bot.channel.activities_in(conversation_id)]
     assert sorted(posted[:3]) == sorted(tip.id for tip in small.tips)  # every tip once…
     assert posted[3] in posted[:3]  # …then a new round
@@ -121,8 +125,7 @@ async def test_no_repeats_in_a_conversation_until_the_library_is_exhausted(
 
 async def test_english_subscription_posts_in_english(bot: RunningBot) -> None:
     conversation_id = await subscribed_channel(bot, "daily tip on 8:30", locale="en-US")
-    assert (await post_tip_of_the_day(conversation_id, now=FRIDAY)).sent  # type: ignore[union-attr]
-    [posted] = bot.channel.activities_in(conversation_id)
+    [posted] = await post_tip_of_the_day(bot, conversation_id, FRIDAY)
     assert "Today's Shin-Tosei tip" in visible_text(posted) and "Helpful" in visible_text(posted)
 
 
@@ -130,18 +133,17 @@ async def test_subscriptions_survive_a_restart(channel, sqlite_url) -> None:  # 
     first = await start_bot(channel, sqlite_url)
     try:
         conversation_id = await subscribed_channel(first)
-        before = first.services.scheduler.get(job_id(conversation_id))  # type: ignore[union-attr]
+        before = await first.planned(DAILY, conversation_id)
     finally:
         await first.stop()
 
     second = await start_bot(channel, sqlite_url)
     try:
-        job = second.services.scheduler.get(job_id(conversation_id))  # type: ignore[union-attr]
-        assert job is not None and before is not None
-        assert job.next_run_time == before.next_run_time and job.kwargs == {"conversation_id": conversation_id}
+        due = await second.planned(DAILY, conversation_id)
+        assert due is not None and due == before
         [state] = await say(second, "毎日ヒント", conversation=Conversation(conversation_id, "channel"))
         assert "平日の 8:30" in visible_text(state)
-        assert (await post_tip_of_the_day(conversation_id, now=FRIDAY)).sent  # type: ignore[union-attr]
+        assert len(await post_tip_of_the_day(second, conversation_id, FRIDAY)) == 1
     finally:
         await second.stop()
 
@@ -163,7 +165,7 @@ async def test_bad_input_says_what_to_fix_and_stores_nothing(
     [reply] = await say(bot, command, conversation=conversation, locale=locale)
     assert all(part in reply["text"] for part in expected), reply["text"]
     assert await store(bot).subscription(conversation.id) is None
-    assert bot.services.scheduler.get(job_id(conversation.id)) is None  # type: ignore[union-attr]
+    assert await bot.planned(DAILY, conversation.id) is None
 
 
 async def test_a_subscription_made_in_a_channel_thread_belongs_to_the_channel(bot: RunningBot) -> None:
@@ -176,15 +178,13 @@ async def test_a_subscription_made_in_a_channel_thread_belongs_to_the_channel(bo
     subscription = await store(bot).subscription(channel_root.id)
     assert subscription is not None and (subscription.hour, subscription.minute) == (8, 30)
     assert await store(bot).subscription(thread.id) is None
-    job = bot.services.scheduler.get(job_id(channel_root.id))  # type: ignore[union-attr]
-    assert job is not None and job.kwargs == {"conversation_id": channel_root.id}
-    assert bot.services.scheduler.get(job_id(thread.id)) is None  # type: ignore[union-attr]
+    assert await bot.planned(DAILY, channel_root.id) is not None
+    assert await bot.planned(DAILY, thread.id) is None
 
     [state] = await say(bot, "毎日ヒント", conversation=other_thread)  # any thread of the channel sees it
     assert "平日の 8:30" in visible_text(state)
     bot.channel.reset()
-    assert (await post_tip_of_the_day(channel_root.id, now=FRIDAY)).sent  # type: ignore[union-attr]
-    [posted] = bot.channel.activities_in(channel_root.id)  # a new post in the channel, not in the thread
+    [posted] = await post_tip_of_the_day(bot, channel_root.id, FRIDAY)  # a new post in the channel, not the thread
     assert "今日のシン・トセイヒント" in visible_text(posted)
 
 
@@ -209,7 +209,7 @@ async def test_only_the_subscriber_a_team_owner_or_an_admin_may_stop_it_or_move_
         assert status == 200 and body["value"] == t("tips.daily.not_allowed", "en")
         kept = await store(bot).subscription(room.id)
         assert kept is not None and (kept.hour, kept.minute, kept.subscribed_by) == (8, 30, lead.aad_object_id)
-        assert bot.services.scheduler.get(job_id(room.id)) is not None  # type: ignore[union-attr]
+        assert await bot.planned(DAILY, room.id) is not None
 
         await say(bot, "毎日ヒント オン 8:30", conversation=room, user=member)  # the same time: nothing changes
         await say(bot, "毎日ヒント オン 10:00", conversation=room, user=owner)  # a team owner may move it
@@ -221,6 +221,6 @@ async def test_only_the_subscriber_a_team_owner_or_an_admin_may_stop_it_or_move_
         await say(bot, "毎日ヒント オン 7:00", conversation=room, user=member)  # anyone may turn it on
         await say(bot, "毎日ヒント オフ", conversation=room, user=member)  # …and the subscriber off again
         assert await store(bot).subscription(room.id) is None
-        assert bot.services.scheduler.get(job_id(room.id)) is None  # type: ignore[union-attr]
+        assert await bot.planned(DAILY, room.id) is None
     finally:
         await bot.stop()

@@ -8,6 +8,7 @@ answer them (deadlock); on its own loop it answers while the bot's loop is block
 from __future__ import annotations
 
 import asyncio
+import inspect
 import shutil
 import socket
 import ssl
@@ -365,11 +366,14 @@ class TeamsChannel:
         predicate: Callable[[TeamsChannel], Any],
         timeout: float = 5.0,  # noqa: ASYNC109 (polling deadline)
     ) -> Any:
-        """Poll `predicate(self)` without blocking the caller's loop; return its first truthy value."""
+        """Poll `predicate(self)` (which may be a coroutine function) without blocking the caller's loop; return
+        its first truthy value."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             result = predicate(self)
+            if inspect.isawaitable(result):
+                result = await result
             if result:
                 return result
             if loop.time() >= deadline:

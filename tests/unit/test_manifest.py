@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from dialogs import build_routes
+from bot.feature import declared_routes
+from dialogs import FEATURES
 from tests.cardcheck.manifest import manifest_problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,14 +170,14 @@ def _command_titles() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("lang", "title"), _command_titles())
 def test_every_command_in_the_command_lists_is_routed(lang: str, title: str) -> None:
-    match = build_routes().match_command(title)
+    match = declared_routes(FEATURES).match_command(title)
     assert match is not None, f"the manifest offers {title!r} ({lang}) but no route handles it"
     assert match[1] == "", f"{title!r} reaches a shorter command with {match[1]!r} as its argument"
 
 
 def test_the_poll_message_extension_is_routed() -> None:
     (command,) = _load("manifest.json")["composeExtensions"][0]["commands"]
-    assert build_routes().match_dialog(command["id"]) is not None, f"no routes.dialog({command['id']!r}, …)"
+    assert declared_routes(FEATURES).match_dialog(command["id"]) is not None, f"no routes.dialog({command['id']!r}, …)"
 
 
 def _png(path: Path) -> tuple[int, int, int, list[bytes]]:

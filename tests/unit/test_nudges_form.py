@@ -8,8 +8,8 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.i18n import t
-from bot.nudges.schedule import Kind, Schedule
 from bot.nudges.templates import TEMPLATES
+from bot.recurrence import Kind, Schedule
 from dialogs.nudges import form_values, parse_form
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
@@ -64,7 +64,7 @@ def test_a_template_fills_a_form_that_parses_back_to_it() -> None:
 
 def test_the_nudge_domain_and_cards_do_not_load_botbuilder() -> None:
     code = (
-        "import sys, bot.nudges.schedule, bot.nudges.store, bot.nudges.service, bot.nudges.templates, cards.nudges; "
+        "import sys, bot.recurrence, bot.nudges.store, bot.nudges.service, bot.nudges.templates, cards.nudges; "
         "sys.exit(any(name.startswith('botbuilder') for name in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.nudges.schedule import QUIET_HOURS, Kind, QuietHours, Schedule, may_post_at, next_delivery, next_occurrence
+from bot.recurrence import QUIET_HOURS, Kind, QuietHours, Schedule, may_post_at, next_delivery, next_occurrence
 from bot.workdays import is_working_day
 
 TOKYO = ZoneInfo("Asia/Tokyo")

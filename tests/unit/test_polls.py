@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.polls.ballots import anonymous_voter_key, derive_key, purpose_key
+from bot.anonymity import purpose_key
+from bot.polls.ballots import BallotKeys, anonymous_voter_key
 from bot.polls.export import BOM, cell, export_path, link_valid, poll_csv
 from bot.polls.model import Poll, Tally
 from bot.polls.oneliner import split_oneliner
@@ -31,7 +32,7 @@ def sample_poll(**changes: object) -> Poll:
         conversation_id="19:x@thread.tacv2",
         conversation_type="channel",
         service_url="https://smba.example/",
-        creator_aad_id="creator",
+        creator_key="creator",
         lang="ja",
         question="=1+1 ランチ?",
         options=["和食", "-洋食", "@中華"],
@@ -90,12 +91,12 @@ def test_control_characters_are_refused_in_the_question_and_the_options() -> Non
 
 
 def test_anonymous_voter_keys_are_keyed_per_poll_and_reveal_nothing() -> None:
-    key = derive_key("app-password", b"installation")
+    key = BallotKeys.from_anonymity_key(b"k" * 32).current
     first = anonymous_voter_key(key, "poll1", "aad-user")
     assert first == anonymous_voter_key(key, "poll1", "aad-user") and len(first) == 64
     assert first != anonymous_voter_key(key, "poll2", "aad-user")  # polls can't be linked
-    assert first != anonymous_voter_key(derive_key("other", b"installation"), "poll1", "aad-user")
-    assert first != anonymous_voter_key(derive_key("app-password", b"other"), "poll1", "aad-user")
+    assert first != anonymous_voter_key(BallotKeys.from_anonymity_key(b"o" * 32).current, "poll1", "aad-user")
+    assert key != b"k" * 32  # the anonymity key itself never files a ballot: a purpose key does
     assert "aad-user" not in first and purpose_key(key, "export") != key
 
 

@@ -27,7 +27,7 @@ def test_control_characters_are_explained_without_jargon() -> None:
 
 
 def test_personal_reminders_count_who_could_not_be_sent_to_and_non_voters_read_naturally() -> None:
-    assert "2人には送信できませんでした" in t("polls.reminded.personal", "ja", sent=3, unreachable=2)
+    assert "2人には送れません" in t("polls.reminded.personal", "ja", sent=3, unreachable=2)
     assert "ボット未追加" not in t("polls.reminded.personal", "ja", sent=3, unreachable=2)
     assert t("polls.non_voters.title", "en", count=4) == "Not answered yet: 4"
 

@@ -1,11 +1,12 @@
 import pytest
 
+from bot.feature import declared_routes
 from bot.routes import RouteTable
-from dialogs import build_routes
+from dialogs import FEATURES
 
 
 def test_route_table_is_inspectable_and_commands_work_in_both_languages() -> None:
-    routes = build_routes()
+    routes = declared_routes(FEATURES)
     for typed in ("ヘルプ", "help", "HELP", "ＨＥＬＰ", " help  ", "使い方", "?"):
         match = routes.match_command(typed)
         assert match is not None and match[0].handler.__name__ == "show_help", typed

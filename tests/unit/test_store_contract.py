@@ -13,18 +13,25 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from botbuilder.core import ConversationState, StoreItem, TurnContext
-from botbuilder.core.adapters import TestAdapter
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import StatementError
 
 from bot.store import ConversationRecord, Store
-from bot.store.bot_state import EtagConflict
 from bot.store.engine import create_engine
 from bot.store.migrate import alembic_config, migrate
-from bot.store.schema import metadata
+from bot.store.tables import metadata
+from dialogs import FEATURES
 
 JAPANESE = "オープン&フラット 日本語テスト 🎌"
+OWNER = "instance-1"
+
+
+async def claim(store: Store, conversation_id: str, activity_id: str) -> bool:
+    return (conversation_id, activity_id) in await store.activities.claim_many([(conversation_id, activity_id)], OWNER)
+
+
+async def touch(store: Store, record: ConversationRecord) -> None:
+    await store.conversations.touch_many([record])
 
 
 def conversation(conversation_id: str = "a:1personal", **overrides: Any) -> ConversationRecord:
@@ -59,7 +66,9 @@ async def test_migrate_is_idempotent_and_matches_tables(database_url: str) -> No
     finally:
         await engine.dispose()
     assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert {"conversations", "processed_activities", "user_preferences", "bot_state"} <= tables
+    assert {"conversations", "processed_activities", "user_preferences", "timed_work", "delivery_ledger"} <= tables
+    declared = {table.name for feature in FEATURES for table in feature.tables}
+    assert declared <= tables  # every table a feature declares is migrated
     assert tables == set(metadata.tables) | {"alembic_version"}
     assert diff == []
 
@@ -117,13 +126,13 @@ async def test_concurrent_installs_yield_exactly_one_true(store: Store) -> None:
 
 
 async def test_touch_refreshes_the_reference_without_reinstalling(store: Store) -> None:
-    await store.conversations.touch(conversation("19:new@thread.v2", conversation_type="groupChat"))
+    await touch(store, conversation("19:new@thread.v2", conversation_type="groupChat"))
     new = await store.conversations.get("19:new@thread.v2")
     assert new is not None and (new.installed, new.status) == (True, "active")
 
     await store.conversations.install(conversation())
     await store.conversations.remove("a:1personal")
-    await store.conversations.touch(conversation(service_url="https://smba.example/moved/", locale=None))
+    await touch(store, conversation(service_url="https://smba.example/moved/", locale=None))
     touched = await store.conversations.get("a:1personal")
     assert touched is not None
     assert (touched.installed, touched.status) == (False, "removed")
@@ -145,33 +154,12 @@ async def test_mark_failed_keeps_the_row_and_blocks_on_403_404(store: Store) -> 
     assert (blocked.failure_code, blocked.failure_reason) == (403, "The bot is blocked by the user")
     flaky = await store.conversations.get("a:flaky")
     assert flaky is not None and (flaky.status, flaky.failure_code) == ("active", 502)
-    assert [c.conversation_id for c in await store.conversations.list_active()] == ["a:flaky"]
+    assert (await store.conversations.get("a:flaky")).installed  # type: ignore[union-attr]
 
     # The user wrote to the bot again, so the conversation is reachable.
-    await store.conversations.touch(conversation("a:blocked"))
+    await touch(store, conversation("a:blocked"))
     unblocked = await store.conversations.get("a:blocked")
     assert unblocked is not None and unblocked.status == "active"
-
-
-async def test_list_active_filters(store: Store) -> None:
-    await store.conversations.install(conversation("a:p1"))
-    await store.conversations.install(conversation("a:p2", tenant_id="tenant-2"))
-    await store.conversations.install(
-        conversation("19:c@thread.tacv2", conversation_type="channel", team_id="19:team@thread.tacv2", user_id=None)
-    )
-    await store.conversations.install(conversation("a:gone"))
-    await store.conversations.remove("a:gone")
-
-    def ids(records: list[ConversationRecord]) -> set[str]:
-        return {r.conversation_id for r in records}
-
-    assert ids(await store.conversations.list_active()) == {"a:p1", "a:p2", "19:c@thread.tacv2"}
-    assert ids(await store.conversations.list_active(tenant_id="tenant-1")) == {"a:p1", "19:c@thread.tacv2"}
-    assert ids(await store.conversations.list_active(conversation_type="personal")) == {"a:p1", "a:p2"}
-    assert ids(await store.conversations.list_active(tenant_id="tenant-1", conversation_type="channel")) == {
-        "19:c@thread.tacv2"
-    }
-    assert await store.conversations.list_active(tenant_id="nobody") == []
 
 
 async def test_unicode_and_a_1kb_conversation_id(store: Store) -> None:
@@ -182,36 +170,33 @@ async def test_unicode_and_a_1kb_conversation_id(store: Store) -> None:
     stored = await store.conversations.get(long_id)
     assert stored is not None
     assert stored.bot_name == JAPANESE and stored.reference == record.reference
-    assert await store.activities.claim(long_id, "1700000000000") is True
-    state_key = f"msteams/conversations/{long_id}/"
-    await store.bot_state.write({state_key: {"text": JAPANESE}})
-    assert (await store.bot_state.read([state_key]))[state_key]["text"] == JAPANESE
+    assert await claim(store, long_id, "1700000000000") is True
 
 
 # --- processed activities ------------------------------------------------------------------------------------------
 
 
 async def test_claim_once(store: Store) -> None:
-    assert await store.activities.claim("a:1", "activity-1") is True
-    assert await store.activities.claim("a:1", "activity-1") is False
-    assert await store.activities.claim("a:2", "activity-1") is True  # ids are per conversation
+    assert await claim(store, "a:1", "activity-1") is True
+    assert await claim(store, "a:1", "activity-1") is False
+    assert await claim(store, "a:2", "activity-1") is True  # ids are per conversation
 
 
 async def test_concurrent_claims_yield_exactly_one_true(store: Store) -> None:
-    results = await asyncio.gather(*(store.activities.claim("a:1", "retried") for _ in range(50)))
+    results = await asyncio.gather(*(claim(store, "a:1", "retried") for _ in range(50)))
     assert results.count(True) == 1
 
 
 async def test_purge_removes_only_old_claims(store: Store) -> None:
-    await store.activities.claim("a:1", "old")
+    await claim(store, "a:1", "old")
     await asyncio.sleep(0.01)
     cutoff = datetime.now(UTC)
     await asyncio.sleep(0.01)
-    await store.activities.claim("a:1", "new")
+    await claim(store, "a:1", "new")
 
     assert await store.activities.purge(cutoff) == 1
-    assert await store.activities.claim("a:1", "old") is True  # forgotten
-    assert await store.activities.claim("a:1", "new") is False  # still remembered
+    assert await claim(store, "a:1", "old") is True  # forgotten
+    assert await claim(store, "a:1", "new") is False  # still remembered
     # Any timezone works: the same instant in JST is the same cutoff; a naive one is refused, not guessed.
     assert await store.activities.purge(cutoff.astimezone(ZoneInfo("Asia/Tokyo"))) == 0
     with pytest.raises(StatementError, match="naive datetime"):
@@ -249,129 +234,17 @@ async def test_concurrent_preference_updates_all_survive(store: Store) -> None:
 # --- botbuilder Storage (mirrors botbuilder's StorageBaseTests and MemoryStorage) ----------------------------------
 
 
-async def test_storage_reads_and_writes_nothing_gracefully(store: Store) -> None:
-    storage = store.bot_state
-    assert await storage.read(["unknown"]) == {}
-    assert await storage.read([]) == {}
-    assert await storage.read(None) == {}  # like MemoryStorage
-    await storage.write({})
-    await storage.delete(["unknown"])
-    with pytest.raises(Exception, match="Changes are required when writing"):
-        await storage.write(None)
-
-
-async def test_storage_create_crazy_keys_batch_and_delete(store: Store) -> None:
-    storage = store.bot_state
-    crazy = '!@#$%^&*()_+??><":QASD~`'
-    await storage.write({"createPoco": {"id": 1}, "createPocoStoreItem": {"id": 2, "e_tag": "*"}, crazy: {"id": 3}})
-    read = await storage.read(["createPoco", "createPocoStoreItem", crazy])
-    assert (read["createPoco"]["id"], read["createPocoStoreItem"]["id"], read[crazy]["id"]) == (1, 2, 3)
-    assert read["createPocoStoreItem"]["e_tag"] not in (None, "", "*")
-
-    await storage.delete(["createPoco", crazy])
-    assert set(await storage.read(["createPoco", "createPocoStoreItem", crazy])) == {"createPocoStoreItem"}
-
-
-async def test_storage_etag_semantics(store: Store) -> None:
-    storage = store.bot_state
-    await storage.write({"item": {"count": 1}})
-    first = (await storage.read(["item"]))["item"]
-    stale = (await storage.read(["item"]))["item"]
-    assert first["e_tag"] == stale["e_tag"]
-
-    first["count"] = 2
-    await storage.write({"item": first})  # matching e_tag: compare-and-swap succeeds
-    assert first["e_tag"] != stale["e_tag"]  # ...and the item now carries the new e_tag
-    first["count"] = 3
-    await storage.write({"item": first})  # so saving it again in the same turn works
-
-    stale["count"] = 99
-    with pytest.raises(KeyError):
-        await storage.write({"item": stale})
-    with pytest.raises(EtagConflict):
-        await storage.write({"other": {"count": 1}, "item": stale})
-    assert (await storage.read(["other"])) == {}  # a conflicting batch writes nothing
-    assert (await storage.read(["item"]))["item"]["count"] == 3
-
-    stale["e_tag"] = "*"
-    await storage.write({"item": stale})  # the wildcard overwrites
-    assert stale["e_tag"] == "*"
-    assert (await storage.read(["item"]))["item"]["count"] == 99
-
-    stale["e_tag"] = ""
-    with pytest.raises(Exception, match="etag missing"):
-        await storage.write({"item": stale})
-
-    # An e_tag for an item that is not stored is no conflict (MemoryStorage behaviour).
-    await storage.write({"fresh": {"count": 1, "e_tag": "from-elsewhere"}})
-    assert (await storage.read(["fresh"]))["fresh"]["count"] == 1
-
-
-async def test_storage_concurrent_writers_with_one_etag_one_wins(store: Store) -> None:
-    storage = store.bot_state
-    await storage.write({"turn": {"n": 0}})
-    copies = [(await storage.read(["turn"]))["turn"] for _ in range(10)]
-
-    async def save(item: dict[str, Any], n: int) -> bool:
-        item["n"] = n
-        try:
-            await storage.write({"turn": item})
-        except EtagConflict:
-            return False
-        return True
-
-    results = await asyncio.gather(*(save(item, n) for n, item in enumerate(copies, start=1)))
-    assert results.count(True) == 1
-    assert (await storage.read(["turn"]))["turn"]["n"] == results.index(True) + 1
-
-
-async def test_storage_round_trips_store_items(store: Store) -> None:
-    storage = store.bot_state
-    await storage.write({"item": StoreItem(topic=JAPANESE, count=1, e_tag="*")})
-    item = (await storage.read(["item"]))["item"]
-    assert isinstance(item, StoreItem)
-    assert (item.topic, item.count) == (JAPANESE, 1)
-    assert item.e_tag not in (None, "*")
-
-    other = (await storage.read(["item"]))["item"]
-    item.count = 2
-    await storage.write({"item": item})
-    other.count = 3
-    with pytest.raises(EtagConflict):
-        await storage.write({"item": other})
-
-
-async def test_conversation_state_survives_turns(store: Store) -> None:
-    """The way the bot uses it: ConversationState on SqlStorage keeps a property across turns."""
-    state = ConversationState(store.bot_state)
-    counter = state.create_property("counter")
-
-    async def turn(context: TurnContext) -> None:
-        value = await counter.get(context, lambda: {"n": 0, "note": JAPANESE})
-        value["n"] += 1
-        await counter.set(context, value)
-        await state.save_changes(context)
-        await state.save_changes(context, force=True)  # a second save in the same turn must not conflict
-        await context.send_activity(f"{value['n']} {value['note']}")
-
-    adapter = TestAdapter(turn)
-    step = await adapter.send("one")
-    step = await step.assert_reply(f"1 {JAPANESE}")
-    step = await step.send("two")
-    await step.assert_reply(f"2 {JAPANESE}")
-
-
 async def test_claim_many_returns_only_the_first_sightings(store: Store) -> None:
-    assert await store.activities.claim("c1", "a1")
-    claimed = await store.activities.claim_many([("c1", "a1"), ("c1", "a2"), ("c2", "a1"), ("c1", "a2")])
+    assert await claim(store, "c1", "a1")
+    claimed = await store.activities.claim_many([("c1", "a1"), ("c1", "a2"), ("c2", "a1"), ("c1", "a2")], OWNER)
     assert claimed == {("c1", "a2"), ("c2", "a1")}
-    assert await store.activities.claim_many([]) == set()
+    assert await store.activities.claim_many([], OWNER) == set()
 
 
 async def test_release_lets_a_failed_turn_be_claimed_again(store: Store) -> None:
-    assert await store.activities.claim("c1", "a1")
+    assert await claim(store, "c1", "a1")
     await store.activities.release("c1", "a1")
-    assert await store.activities.claim("c1", "a1")
+    assert await claim(store, "c1", "a1")
 
 
 async def test_touch_many_upserts_in_one_go_and_keeps_the_latest_of_a_conversation(store: Store) -> None:

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from bot.tips.daily import parse_time
+from bot.timetext import parse_clock
 from bot.tips.library import default_library
 
 LIMITS = {"ja": {"title": 30, "body": 200, "action": 80}, "en": {"title": 60, "body": 400, "action": 160}}
@@ -76,12 +76,20 @@ def test_unknown_or_ambiguous_category_words_match_nothing() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "time"),
-    [("8:30", (8, 30)), ("08:30", (8, 30)), ("８：３０", (8, 30)), ("8時30分", (8, 30)), ("7時", (7, 0)), ("", (9, 0))],
+    [
+        ("8:30", (8, 30)),
+        ("08:30", (8, 30)),
+        ("８：３０", (8, 30)),
+        ("8時30分", (8, 30)),
+        ("7時", (7, 0)),
+        ("8時半", (8, 30)),
+    ],
 )
 def test_times_are_read_forgivingly(typed: str, time: tuple[int, int]) -> None:
-    assert parse_time(typed) == time
+    parsed = parse_clock(typed)
+    assert parsed is not None and (parsed.hour, parsed.minute) == time
 
 
-@pytest.mark.parametrize("typed", ["25:61", "24:00", "8:60", "abc", "8:30pm", "-1"])
+@pytest.mark.parametrize("typed", ["25:61", "24:00", "8:60", "abc", "8:30pm", "-1", "", "²:①", "8:"])
 def test_impossible_times_are_refused(typed: str) -> None:
-    assert parse_time(typed) is None
+    assert parse_clock(typed) is None

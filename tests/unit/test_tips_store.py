@@ -34,13 +34,13 @@ async def test_seen_tips_are_per_audience_and_can_start_over(store: Store) -> No
     assert await tips.seen("conversation:c") == {"t1"}
 
 
-async def test_one_post_per_conversation_and_day_even_when_runs_race(store: Store) -> None:
+async def test_the_day_of_the_last_post_is_kept_and_a_new_time_changes_the_row(store: Store) -> None:
     tips = TipStore(store.engine)
     await tips.subscribe(Subscription("19:c@thread.tacv2", 8, 30, "ja", "aad-1"), NOW)
     friday, monday = date(2026, 11, 27), date(2026, 11, 30)
-    claims = await asyncio.gather(*(tips.claim_day("19:c@thread.tacv2", friday, NOW) for _ in range(5)))
-    assert sorted(claims) == [False] * 4 + [True]
-    assert await tips.claim_day("19:c@thread.tacv2", monday, NOW)
+    await tips.posted_on("19:c@thread.tacv2", friday, NOW)
+    assert (await tips.subscription("19:c@thread.tacv2")).last_posted_on == friday  # type: ignore[union-attr]
+    await tips.posted_on("19:c@thread.tacv2", monday, NOW)
     await tips.subscribe(Subscription("19:c@thread.tacv2", 7, 0, "en", "aad-2"), NOW)  # changed, not duplicated
     assert await tips.subscription("19:c@thread.tacv2") == Subscription(
         "19:c@thread.tacv2", 7, 0, "en", "aad-2", last_posted_on=monday

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from bot.store.schema import metadata
+from bot.store.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

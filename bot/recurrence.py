@@ -1,9 +1,12 @@
-"""When a nudge is posted: pure schedule math, no I/O and no clock (the moment comes in as `after`).
+"""The one recurrence model: when something repeating (a nudge, a poll, the tip of the day) happens next.
 
-Every datetime is aware and in the zone the schedule is read in (the bot's `TZ`, Asia/Tokyo); results are in
-the zone of the `after` they were computed from. The rules a team lead can rely on:
+Pure schedule math, no I/O and no clock (the moment comes in as `after`). Every datetime is aware and in the
+zone the schedule is read in (the bot's `TZ`, Asia/Tokyo); results are in the zone of the `after` they were
+computed from. The rules a team lead can rely on:
 
-- Quiet hours (default 20:00–08:00): a nudge that falls inside them is posted when they end, not dropped.
+- Kinds: daily, weekdays (Monday–Friday), weekly (chosen days), monthly (a day; 29–31 fall on the month's last
+  day, so 31 means "at month end") and once.
+- Quiet hours (nudges; default 20:00–08:00): a post that falls inside them goes out when they end, not dropped.
 - "Working days only" (weekends, national holidays and 年末年始 are off, see `bot.workdays`): a post that falls
   on a day off moves to the next working day at the same time, so a monthly 1on1 reminder on a holiday is not
   lost. Moved posts that land on the same moment are one post, so a daily nudge never doubles up on Monday:
@@ -23,6 +26,7 @@ from bot.workdays import next_working_day
 
 class Kind(StrEnum):
     DAILY = "daily"
+    WEEKDAYS = "weekdays"
     WEEKLY = "weekly"
     MONTHLY = "monthly"
     ONCE = "once"
@@ -78,6 +82,8 @@ def _monthly_day(day: int, on: date) -> int:
 def _falls_on(schedule: Schedule, on: date) -> bool:
     if schedule.kind is Kind.DAILY:
         return True
+    if schedule.kind is Kind.WEEKDAYS:
+        return on.weekday() < 5
     if schedule.kind is Kind.WEEKLY:
         return on.weekday() in schedule.weekdays
     if schedule.kind is Kind.MONTHLY:
@@ -101,21 +107,22 @@ def next_occurrence(schedule: Schedule, after: datetime) -> datetime | None:
     return None
 
 
-def delivery_time(schedule: Schedule, moment: datetime, quiet: QuietHours = QUIET_HOURS) -> datetime:
+def delivery_time(schedule: Schedule, moment: datetime, quiet: QuietHours | None = QUIET_HOURS) -> datetime:
     """When a post due at `moment` actually goes out: after quiet hours, then on a working day if asked."""
-    moment = quiet.shift(moment)
+    if quiet is not None:
+        moment = quiet.shift(moment)
     if schedule.working_days_only:
         moment = datetime.combine(next_working_day(moment.date()), moment.time(), tzinfo=moment.tzinfo)
     return moment
 
 
-def may_post_at(schedule: Schedule, moment: datetime, quiet: QuietHours = QUIET_HOURS) -> bool:
+def may_post_at(schedule: Schedule, moment: datetime, quiet: QuietHours | None = QUIET_HOURS) -> bool:
     """True if a post may go out at `moment` (not in quiet hours, and on a working day if asked)."""
     return delivery_time(schedule, moment, quiet) == moment
 
 
-def next_delivery(schedule: Schedule, after: datetime, quiet: QuietHours = QUIET_HOURS) -> datetime | None:
-    """The next moment this nudge is posted after `after`; None when a one-off nudge is over.
+def next_delivery(schedule: Schedule, after: datetime, quiet: QuietHours | None = QUIET_HOURS) -> datetime | None:
+    """The next moment this is posted after `after`; None when a one-off is over.
 
     Both shifts only move a moment later, so the earliest occurrence gives the earliest delivery.
     """

@@ -1,0 +1,52 @@
+"""What the platform hands each feature when the app builds it: a narrow, typed context, once per app.
+
+A feature keeps what it needs from here (its store on `engine`, its domain service) as attributes of its own
+object; nothing is global, nothing is cached per module, and a turn carries no bag of services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.card_updates import CardRefresher
+from bot.clock import Clock
+from bot.languages import LanguagePreferences
+from bot.permissions import Policy
+from bot.sender import Sender
+from bot.settings import EnvSettings, Settings
+from bot.store.conversations import ConversationStore
+from bot.store.preferences import Preferences
+from bot.timed import TimedWork
+
+if TYPE_CHECKING:
+    from bot.routes import RouteTable
+
+S = TypeVar("S", bound=EnvSettings)
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    engine: AsyncEngine  # features build their own stores on it
+    sender: Sender  # every outbound call: posts, card updates, member look-ups
+    cards: CardRefresher  # coalesced updates of shared cards
+    timed: TimedWork  # plan and cancel timed work by stable name
+    conversations: ConversationStore  # where the bot may speak (personal chats of users, stored references)
+    preferences: Preferences
+    languages: LanguagePreferences
+    policy: Policy
+    clock: Clock
+    anonymity_key: bytes  # derive a purpose key from it (bot.anonymity.purpose_key); never store it
+    routes: RouteTable  # read-only: the help card lists the commands
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.tz)
+
+    def feature_settings(self, model: type[S]) -> S:
+        """A feature's own settings, read from the same environment as the platform's."""
+        return model.parse(self.settings.env)

@@ -1,0 +1,49 @@
+"""The one parser of times and dates people type or forms send, for every feature.
+
+Typed: 「8:30」「８：３０」「8時30分」「8時半」「8時」「8」. Forms: Input.Time answers `HH:MM` (some clients add
+`:SS`), Input.Date `YYYY-MM-DD`. Anything else — 25:61, ²:①, a list — is None, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Any
+
+_CLOCK = re.compile(r"([0-9]{1,2})(?:(?:[:時])([0-9]{1,2}|半)?分?(?::[0-9]{2})?)?")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+# Full-width ASCII (what a Japanese IME types: ８：３０) folds to ASCII; other digits (², ①, ٣) stay and fail.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII letters, digits and signs as ASCII; nothing else changes."""
+    return text.translate(_FULL_WIDTH)
+
+
+def _typed(value: Any) -> str:
+    return fold_width(value).strip() if isinstance(value, str) else ""
+
+
+def parse_clock(value: Any) -> time | None:
+    """A time of day from what someone typed or a form sent; None for anything that is not one."""
+    typed = _typed(value)
+    match = _CLOCK.fullmatch(typed)
+    if match is None or (":" in typed and match.group(2) is None):  # 「8:」 is unfinished, not 8:00
+        return None
+    hour = int(match.group(1))
+    minute = 30 if match.group(2) == "半" else int(match.group(2) or 0)
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+def parse_date(value: Any) -> date | None:
+    """`YYYY-MM-DD` (ASCII digits only) as a date; None for anything else."""
+    match = _DATE.fullmatch(_typed(value))
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
