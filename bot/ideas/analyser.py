@@ -6,8 +6,8 @@ Two families of features, each weighted by TF-IDF and compared by cosine on its 
   gives each content word its normalized form, which folds orthographic variants (打合せ/打ち合わせ, 引越/引っ越し,
   申込/申し込み, はんこ/ハンコ/判子, FAX/ファックス). Each word adds its Sudachi synonym groups (会議, ミーティング
   and 打ち合わせ share one) and the kanji of its surface (電子決裁 and 決裁 share 決 and 裁). English words
-  the dictionary knows take the same path (office → オフィス, e-mail → Eメール, fax → ファックス); others are
-  lower-cased and stripped of plural/verb endings (forms → form, racks → rack); function words are dropped.
+  are lower-cased and stripped of plural/verb endings (forms → form, booking → book) and function words; those
+  the dictionary knows also add their Japanese form (office → オフィス, e-mail → Eメール, fax → ファックス).
 - `chars`: character unigrams and bigrams of the folded text, which need no dictionary and catch what it splits
   differently (unknown words, compounds, partial katakana loanwords). Not of ASCII letters and digits: letter
   pairs of English words match anything (an English text has only `morph` features).
@@ -43,6 +43,7 @@ ENGLISH_FUNCTION_WORDS = (
 ENGLISH_STOPWORDS = frozenset(ENGLISH_FUNCTION_WORDS.split())
 ENGLISH_SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
 LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
+ASCII_LETTER = re.compile(r"[a-z]")
 NON_LATIN_RUN = re.compile(r"[^\W\x00-\x7f]+")  # word characters other than ASCII letters and digits
 KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
 
@@ -81,13 +82,14 @@ def english_stem(word: str) -> str:
 
 def _morph_features(folded: str) -> Counter[str]:
     features: Counter[str] = Counter()
+    for word in LATIN_WORD.findall(folded):
+        if word not in ENGLISH_STOPWORDS and len(word) > 1:
+            features["w:" + english_stem(word)] += 1
     for morpheme in _tokenizer().tokenize(folded):
         surface = morpheme.surface()
-        if LATIN_WORD.fullmatch(surface):
-            if surface in ENGLISH_STOPWORDS or len(surface) < 2:
-                continue
-            if morpheme.is_oov():
-                features["w:" + english_stem(surface)] += 1
+        if ASCII_LETTER.search(surface):
+            # English is counted above; a word the dictionary knows also bridges to its Japanese form.
+            if not LATIN_WORD.fullmatch(surface) or surface in ENGLISH_STOPWORDS or morpheme.is_oov():
                 continue
         elif morpheme.part_of_speech()[0] not in CONTENT_POS:
             continue
