@@ -83,7 +83,7 @@ def english_stem(word: str) -> str:
 def _morph_features(folded: str) -> Counter[str]:
     features: Counter[str] = Counter()
     for word in LATIN_WORD.findall(folded):
-        if word not in ENGLISH_STOPWORDS and len(word) > 1:
+        if ASCII_LETTER.search(word) and word not in ENGLISH_STOPWORDS and len(word) > 1:  # numbers: Sudachi's
             features["w:" + english_stem(word)] += 1
     for morpheme in _tokenizer().tokenize(folded):
         surface = morpheme.surface()
