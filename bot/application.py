@@ -118,7 +118,8 @@ async def health(platform: Platform) -> dict[str, Any]:
         readable = False
     instance = platform.instance
     now = platform.clock.now()
-    wrote = instance.last_write is not None and (now - instance.last_write).total_seconds() < 30
+    fresh = 3 * platform.runner.limits.poll_seconds + 5  # a heartbeat is written at every wake-up
+    wrote = instance.last_write is not None and (now - instance.last_write).total_seconds() < fresh
     database = {"ok": readable and wrote and instance.write_error is None, "read": readable, "write": wrote}
     if instance.write_error:
         database["error"] = instance.write_error

@@ -31,6 +31,14 @@ IN_TURN_BUDGET_SECONDS = 3.0  # retries of an in-turn call end in time for the t
 MEMBERS_PAGE = 500  # the largest page of members Teams serves
 
 
+class _SentBefore(Exception):
+    """Not a failure: the ledger says this delivery went out already."""
+
+    def __init__(self, activity_id: str | None) -> None:
+        super().__init__(activity_id)
+        self.activity_id = activity_id
+
+
 @dataclass(frozen=True)
 class Delivery:
     """What became of one proactive message."""
@@ -40,6 +48,7 @@ class Delivery:
     error: str | None = None
     conversation_id: str | None = None  # set when the delivery started a new conversation or thread
     code: int | None = None  # the Bot Connector's HTTP status of a failure (0: no answer at all)
+    error_code: str | None = None  # its error code (for no answer: what went wrong, e.g. ClientConnectorError)
     repeated: bool = False  # sent before (the delivery ledger knew this key): not sent again
 
     @property
@@ -134,21 +143,40 @@ class Sender:
     async def post(self, conversation_id: str, activity: JSON, *, once: str | None = None) -> Delivery:
         """Post into a stored conversation; skipped (never sent) if the bot was removed from it or blocked.
 
-        `once` names the delivery (timed work: work, item, occurrence[, recipient]): if the ledger has it, it was
-        sent before and is not sent again."""
-        if once is not None:
-            done, activity_id = await self._ledger.find(once)
-            if done:
-                return Delivery("sent", activity_id=activity_id, repeated=True)
+        `once` names the delivery (timed work: work, item, occurrence[, recipient]): the ledger is written just
+        before the request leaves, and a delivery it already has is not sent again (see `bot.store.ledger`)."""
         record = await self._deliverable(conversation_id)
         if isinstance(record, Delivery):
             return record
         body = {**activity, "conversation": {"id": conversation_id}, "from": {"id": record.bot_id}}
-        delivery = await self._attempt(
-            conversation_id, record.tenant_id, lambda: self.connector.send(record.service_url, conversation_id, body)
-        )
-        if once is not None and delivery.sent:
-            await self._ledger.record(once, delivery.activity_id, self._clock.now())
+        if once is None:
+            return await self._attempt(
+                conversation_id,
+                record.tenant_id,
+                lambda: self.connector.send(record.service_url, conversation_id, body),
+            )
+        return await self._post_once(once, conversation_id, record, body)
+
+    async def _post_once(self, once: str, conversation_id: str, record: ConversationRecord, body: JSON) -> Delivery:
+        first_try = True
+
+        async def send() -> JSON:
+            nonlocal first_try
+            if first_try:  # after the rate limits let it go: the ledger row and the request leave together
+                first_try = False
+                done, activity_id = await self._ledger.begin(once, self._clock.now())
+                if done:
+                    raise _SentBefore(activity_id)
+            return await self.connector.send(record.service_url, conversation_id, body)
+
+        try:
+            delivery = await self._attempt(conversation_id, record.tenant_id, send)
+        except _SentBefore as before:
+            return Delivery("sent", activity_id=before.activity_id, repeated=True)
+        if delivery.sent:
+            await self._ledger.sent(once, delivery.activity_id)
+        elif delivery.code != 0 or delivery.error_code in NOT_SENT_ERRORS:
+            await self._ledger.forget(once)  # it certainly did not arrive: a later try sends it
         return delivery
 
     async def update_card(self, conversation_id: str, activity_id: str, card: Card) -> Delivery:
@@ -210,7 +238,7 @@ class Sender:
         try:
             result = await self._deliver(key, tenant_id, call)
         except ConnectorError as error:
-            return Delivery("failed", error=str(error), code=error.status)
+            return Delivery("failed", error=str(error), code=error.status, error_code=error.code)
         started = result.get("activityId") is not None
         activity_id = result.get("activityId") if started else result.get("id")
         return Delivery("sent", activity_id=activity_id, conversation_id=result.get("id") if started else None)

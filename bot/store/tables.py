@@ -136,6 +136,7 @@ delivery_ledger = Table(
     metadata,
     # SHA-256 of the delivery's key: (work, item, occurrence[, recipient]). A key present means "already sent".
     Column("key", String(64), nullable=False),
+    Column("state", String(8), nullable=False),  # sending (written before the request) | sent
     Column("activity_id", String(512)),
     Column("sent_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("key"),

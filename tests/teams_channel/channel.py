@@ -309,6 +309,17 @@ class TeamsChannel:
     def latency(self, seconds: float) -> None:
         self.connector.latency = seconds
 
+    def hold(self) -> None:
+        """Take requests but answer none until `release`: they are all in Teams' hands, none half-sent."""
+        self.connector.hold()
+
+    def release(self) -> None:
+        self.connector.release()
+
+    @property
+    def held(self) -> int:
+        return self.connector.held
+
     @property
     def enforce_rate_limits(self) -> bool:
         return self.connector.enforce_rate_limits
@@ -331,8 +342,9 @@ class TeamsChannel:
         self.connector.set_team_channels(team_id, channels)
 
     def reset(self) -> None:
-        """Forget calls, activities, injections, rate windows, latency and counters (keys stay)."""
+        """Forget calls, activities, injections, rate windows, latency and counters (keys stay); answer again."""
         self.connector.reset()
+        self.connector.release()
         self.connector.enforce_rate_limits = self._default_rate_limits
         self.identity.reset()
 

@@ -147,6 +147,9 @@ class ConnectorService:
         self._state = ConnectorState()
         self._limiter = RateLimiter()
         self._last_activity_ms = 0
+        self._answering = threading.Event()  # cleared: requests are received and held unanswered (Teams is slow)
+        self._answering.set()
+        self._held = 0
 
     @property
     def service_url(self) -> str:
@@ -170,6 +173,19 @@ class ConnectorService:
     def latency(self, seconds: float) -> None:
         with self._lock:
             self._state.latency = seconds
+
+    def hold(self) -> None:
+        """Receive requests but answer none until `release` (e.g. to kill a bot while all its posts are in Teams)."""
+        self._answering.clear()
+
+    def release(self) -> None:
+        self._answering.set()
+
+    @property
+    def held(self) -> int:
+        """Requests received and not yet answered because of `hold`."""
+        with self._lock:
+            return self._held
 
     def inject(self, injection: Injection) -> None:
         with self._lock:
@@ -259,6 +275,12 @@ class ConnectorService:
         latency = self.latency
         if latency > 0:
             await asyncio.sleep(latency)
+        if not self._answering.is_set():
+            with self._lock:
+                self._held += 1
+            await asyncio.to_thread(self._answering.wait)  # set from the test's thread
+            with self._lock:
+                self._held -= 1
         route = _parse(segments, method)
         if route is not None:
             route.query = dict(request.query)

@@ -96,6 +96,7 @@ def upgrade() -> None:
     op.create_table(
         "delivery_ledger",
         sa.Column("key", sa.String(64), nullable=False),
+        sa.Column("state", sa.String(8), nullable=False),
         sa.Column("activity_id", sa.String(512)),
         sa.Column("sent_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("key", name="pk_delivery_ledger"),
