@@ -17,7 +17,7 @@ import uuid
 from collections import OrderedDict
 from typing import Any
 
-from aiohttp import web
+from aiohttp import StreamReader, web
 from botbuilder.core import Bot, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
@@ -138,10 +138,9 @@ class MessagesEndpoint:
 
     async def __call__(self, request: web.Request) -> web.Response:
         limit = self._settings.max_body_bytes
-        if request.content_length is not None and request.content_length > limit:
-            return _problem(413, f"request body over {limit} bytes")
-        raw = await request.content.read(limit + 1)
-        if len(raw) > limit:
+        declared = request.content_length
+        raw = None if declared is not None and declared > limit else await _read_body(request.content, limit)
+        if raw is None:
             return _problem(413, f"request body over {limit} bytes")
         activity, error = _parse_activity(raw)
         if activity is None:
@@ -208,6 +207,17 @@ class MessagesEndpoint:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+async def _read_body(content: StreamReader, limit: int) -> bytes | None:
+    """The whole body, however it was framed (Content-Length or chunked) and cut up on the way; None as soon as
+    it is over `limit` bytes. (`content.read(n)` returns only what has arrived so far.)"""
+    body = bytearray()
+    while chunk := await content.readany():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 # Fields that reach the store, with the longest value Teams sends (and the columns hold). Anything longer is
