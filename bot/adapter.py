@@ -137,6 +137,8 @@ class MessagesEndpoint:
         self._invoke_answers: OrderedDict[tuple[str, str], tuple[float, int, Any]] = OrderedDict()
 
     async def __call__(self, request: web.Request) -> web.Response:
+        if not _is_json(request):
+            return _problem(415, "Content-Type must be application/json")
         limit = self._settings.max_body_bytes
         declared = request.content_length
         raw = None if declared is not None and declared > limit else await _read_body(request.content, limit)
@@ -207,6 +209,12 @@ class MessagesEndpoint:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _is_json(request: web.Request) -> bool:
+    """`application/json`, in any case, in UTF-8 if a charset is named (the only encoding JSON has on the wire).
+    Anything else is 415, as Bot Framework's own adapters answer."""
+    return request.content_type == "application/json" and (request.charset or "utf-8").lower() == "utf-8"
 
 
 async def _read_body(content: StreamReader, limit: int) -> bytes | None:

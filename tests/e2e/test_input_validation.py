@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 import pytest
 
+from tests.support import raw_http
 from tests.support.bot import RunningBot
 
 
@@ -44,6 +47,34 @@ async def test_oversized_body_is_413(bot: RunningBot) -> None:
     activity = bot.channel.builder.message("x" * (bot.settings.max_body_bytes + 10))
     status, _ = await bot.post(activity)
     assert status == 413
+
+
+async def _signed_help(bot: RunningBot, content_type: str | None) -> tuple[int, str]:
+    """A valid, signed 「help」 sent with `content_type` (None: no Content-Type header at all)."""
+    activity = bot.channel.builder.message("help")
+    body = json.dumps(activity).encode()
+    headers = {"Authorization": f"Bearer {bot.channel.sign_channel_token()}", "Content-Length": str(len(body))}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    response = await raw_http.post(bot.messages_url, [body], headers)
+    return response.status, activity["conversation"]["id"]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "application/x-www-form-urlencoded", "application/jsonp", "application/json; charset=utf-16"],
+)
+async def test_a_body_that_is_not_json_is_415_and_runs_no_turn(bot: RunningBot, content_type: str | None) -> None:
+    status, conversation_id = await _signed_help(bot, content_type)
+    assert status == 415
+    assert bot.channel.activities_in(conversation_id) == []
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON; Charset=UTF-8"])
+async def test_json_with_a_charset_or_in_capitals_is_answered(bot: RunningBot, content_type: str) -> None:
+    status, conversation_id = await _signed_help(bot, content_type)
+    assert status == 200
+    assert len(bot.channel.activities_in(conversation_id)) == 1
 
 
 async def test_health_reports_database_and_scheduler(bot: RunningBot) -> None:
