@@ -25,6 +25,7 @@ from botframework.connector.auth import AuthenticateRequestResult, Authenticatio
 
 from bot.conversations import tenant_of
 from bot.i18n import language_of, t
+from bot.json_input import JsonRefused, load_json
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.store.activities import ProcessedActivities
@@ -266,9 +267,9 @@ def _field_problem(body: dict[str, Any]) -> str | None:
 def _parse_activity(raw: bytes) -> tuple[Activity | None, str]:
     """Parse and sanity-check an activity; (None, reason) for anything Teams would never send."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None, "body is not valid JSON"
+        body = load_json(raw)
+    except JsonRefused as refused:
+        return None, str(refused)
     if not isinstance(body, dict):
         return None, "body must be a JSON object (an activity)"
     if not isinstance(body.get("type"), str) or not body["type"]:
