@@ -10,6 +10,8 @@ import json
 import logging
 from typing import Any
 
+from bot.numbers import whole_number
+
 Card = dict[str, Any]
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -61,6 +63,12 @@ def paragraph(text: str, *, subtle: bool = False) -> dict[str, Any]:
 def field_error(message: str | None) -> list[dict[str, Any]]:
     """What to fix, shown under a form field in the attention colour; nothing when the field is fine."""
     return [{"type": "TextBlock", "text": message, "color": "Attention", "wrap": True}] if message else []
+
+
+def number_value(typed: str) -> dict[str, int]:
+    """An Input.Number's `value` for what was typed, when it is a number the input can show (else none)."""
+    number = whole_number(typed)
+    return {} if number is None else {"value": number}
 
 
 def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from bot.i18n import t
 from bot.nudges.schedule import QUIET_HOURS, Kind, QuietHours, Schedule
 from bot.nudges.store import Nudge
 from bot.nudges.templates import TEMPLATES
-from cards.base import Card, card, execute, facts, field_error, heading, paragraph
+from cards.base import Card, card, execute, facts, field_error, heading, number_value, paragraph
 
 TEXT_MAX = 500  # characters of a nudge's message; the dialog refuses longer ones
 LIST_PREVIEW = 120  # characters of a nudge's message shown on the list card
@@ -133,7 +133,7 @@ def form_card(
                 "label": t("nudges.form.day", lang),
                 "min": 1,
                 "max": 31,
-                **({"value": int(day)} if str(day).isdigit() else {}),
+                **number_value(day),
             },
             "day",
         ),

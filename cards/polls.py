@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.polls.model import MAX_OPTIONS, OPTION_MAX, PRIVACY_THRESHOLD, QUESTION_MAX, Poll, Status, Tally, Visibility
 from bot.polls.tally import bar, below_threshold, percent, results_visible
-from cards.base import Card, card, execute, field_error, heading, paragraph
+from cards.base import Card, card, execute, field_error, heading, number_value, paragraph
 
 DIALOG = "createPoll"  # the dialog, and the message extension's command id (manifest)
 VOTE, VIEW, MANAGE, DETAILS = "poll.vote", "poll.view", "poll.manage", "poll.details"
@@ -342,7 +342,7 @@ def form_card(
                 "label": t("polls.form.max_choices", lang),
                 "min": 1,
                 "max": MAX_OPTIONS,
-                **({"value": int(max_choices)} if str(max_choices).isdigit() else {}),
+                **number_value(max_choices),
             },
             "max_choices",
         ),

@@ -6,12 +6,14 @@ import re
 from datetime import date, time
 from typing import Any
 
-_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?")
+from bot.numbers import fold_digits
+
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::[0-9]{2})?")  # ASCII digits: see bot.numbers
 
 
 def form_time(value: Any) -> time | None:
     """`HH:MM` (clients may add `:SS`) as a time; None for anything else, 25:61 included."""
-    match = _TIME.fullmatch(str(value or "").strip())
+    match = _TIME.fullmatch(fold_digits(str(value or "").strip()))
     if match is None or int(match[1]) > 23 or int(match[2]) > 59:
         return None
     return time(int(match[1]), int(match[2]))

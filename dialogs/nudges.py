@@ -16,6 +16,7 @@ from bot.nudges.schedule import Kind, Schedule
 from bot.nudges.service import Draft, NudgeService, Origin
 from bot.nudges.store import Nudge
 from bot.nudges.templates import template
+from bot.numbers import whole_number
 from bot.roles import is_team_owner
 from bot.routes import InvokeBody, Notify, Outcome, Refresh, RouteTable, Say
 from bot.text import has_controls, scalar_text, visible_lines, without_controls
@@ -45,15 +46,16 @@ def register(routes: RouteTable) -> None:
 
 
 def _day(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and 1 <= int(text) <= 31 else None
+    day = whole_number(str(value or ""))
+    return day if day in range(1, 32) else None
 
 
 def _weekdays(value: Any) -> tuple[int, ...]:
-    parts = [part.strip() for part in str(value or "").split(",") if part.strip()]
-    if not all(part in {"0", "1", "2", "3", "4", "5", "6"} for part in parts):
+    """The multi-select's "0,3" as (0, 3); () when any part is not a weekday number."""
+    days = [whole_number(part) for part in str(value or "").split(",") if part.strip()]
+    if not all(day in range(7) for day in days):
         return ()
-    return tuple(sorted({int(part) for part in parts}))
+    return tuple(sorted({day for day in days if day is not None}))
 
 
 def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft | None, dict[str, str]]:

@@ -9,13 +9,13 @@ changes nothing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import t
+from bot.numbers import whole_number
 from bot.places import same_place
 from bot.polls.export import export_path
 from bot.polls.model import REMIND_BEFORE_MINUTES, Draft, Origin, Poll, Tally, Visibility
@@ -37,8 +37,6 @@ from dialogs.polls_jobs import (
     remind_personally,
     request_card_update,
 )
-
-_WHOLE = re.compile(r"\d{1,2}")
 
 
 def register(routes: RouteTable) -> None:
@@ -88,7 +86,7 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
     multi = _text(data, "multi").lower() == "true"
     errors: dict[str, str] = {}
     raw_max = _text(data, "max_choices").strip()
-    max_choices = int(raw_max) if raw_max.isdigit() else None
+    max_choices = whole_number(raw_max)
     if raw_max and max_choices is None:
         errors["max_choices"] = t("polls.error.max_choices", lang, count=len(options))
     day, at = form_date(data.get("date")), form_time(data.get("time"))
@@ -99,8 +97,10 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
         errors.setdefault("deadline", t("polls.error.date", lang))
     if day is not None:
         deadline = datetime.combine(day, at or time(17, 0), tzinfo=now.tzinfo)
-    remind = _text(data, "remind")
-    remind_before = int(remind) if remind.isdigit() and int(remind) in REMIND_BEFORE_MINUTES else None
+    remind = _text(data, "remind").strip()
+    remind_before = whole_number(remind)
+    if remind not in {"", "none"} and remind_before not in REMIND_BEFORE_MINUTES:
+        errors["remind"] = t("polls.error.remind", lang)
     for field, (key, params) in check(
         question,
         options,
@@ -192,10 +192,10 @@ def _choices(data: Mapping[str, Any]) -> tuple[int, ...] | None:
         raw = None if choices is None else choices.split(",")
     if raw is None or None in raw:
         return None
-    texts = [str(item).strip() for item in raw if str(item).strip()]
-    if not texts or not all(_WHOLE.fullmatch(text) for text in texts):
+    numbers = [whole_number(str(item)) for item in raw if str(item).strip()]
+    if not numbers or None in numbers:
         return None
-    return tuple(sorted({int(text) for text in texts}))
+    return tuple(sorted({number for number in numbers if number is not None}))
 
 
 def _here(turn: Turn, poll: Poll) -> bool:
@@ -380,12 +380,12 @@ def parse_recurrence(data: Mapping[str, Any]) -> dict[str, Any] | str | None:
     if kind == "none":
         return None
     at = form_time(scalar_text(data.get("repeat_at")))
-    weekday, day = _text(data, "repeat_weekday").strip(), _text(data, "repeat_day").strip()
+    weekday, day = whole_number(_text(data, "repeat_weekday")), whole_number(_text(data, "repeat_day"))
     if kind is None or at is None or kind not in {"weekly", "monthly"}:
         return "invalid"
     if kind == "weekly":
-        return {"kind": kind, "at": f"{at:%H:%M}", "weekday": int(weekday)} if weekday in set("0123456") else "invalid"
-    return {"kind": kind, "at": f"{at:%H:%M}", "day": int(day)} if day.isdigit() and 1 <= int(day) <= 28 else "invalid"
+        return {"kind": kind, "at": f"{at:%H:%M}", "weekday": weekday} if weekday in range(7) else "invalid"
+    return {"kind": kind, "at": f"{at:%H:%M}", "day": day} if day in range(1, 29) else "invalid"
 
 
 async def repeat(turn: Turn) -> Outcome:

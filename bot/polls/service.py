@@ -157,7 +157,9 @@ class PollService:
         return hmac.new(key, f"{poll_id}:{user_key}".encode(), hashlib.sha256).hexdigest()
 
     def ticket_valid(self, poll_id: str, user_key: str, ticket: object) -> bool:
-        return isinstance(ticket, str) and hmac.compare_digest(ticket, self.ticket(poll_id, user_key))
+        return (
+            isinstance(ticket, str) and ticket.isascii() and hmac.compare_digest(ticket, self.ticket(poll_id, user_key))
+        )
 
     async def ballot_of(self, poll: Poll, user_key: str) -> tuple[int, ...]:
         return await self.store.ballot(poll.poll_id, self.voter_key(poll.poll_id, user_key, anonymous=poll.anonymous))

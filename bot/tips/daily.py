@@ -15,7 +15,7 @@ from bot.tips.store import Subscription, TipStore
 
 JOB_FUNCTION = "dialogs.tips_jobs:post_tip_of_the_day"
 DEFAULT_TIME = (9, 0)
-_TIME = re.compile(r"(\d{1,2})(?:[:時](\d{1,2})?分?)?")
+_TIME = re.compile(r"([0-9]{1,2})(?:[:時]([0-9]{1,2})?分?)?")  # after NFKC; ASCII digits only, see bot.numbers
 
 
 def job_id(conversation_id: str) -> str:

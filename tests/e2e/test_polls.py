@@ -448,6 +448,11 @@ BAD_INPUT = [
     ("question", {"question": "\u200b\ufeff\u3000"}, "polls.error.question_empty", {}),
     ("options", {"options": "和食\n\u200b\u200d"}, "polls.error.too_few", {"min": 2, "count": 1}),
     ("options", {"options": "和食\n和\u200b食\n洋食"}, "polls.error.duplicate", {}),
+    ("max_choices", {"multi": "true", "max_choices": "²"}, "polls.error.max_choices", {"count": 3}),
+    ("max_choices", {"multi": "true", "max_choices": "①"}, "polls.error.max_choices", {"count": 3}),
+    ("max_choices", {"multi": "true", "max_choices": "٢"}, "polls.error.max_choices", {"count": 3}),
+    ("remind", {"date": "2099-01-05", "time": "10:00", "remind": "⁶⁰"}, "polls.error.remind", {}),
+    ("remind", {"date": "2099-01-05", "time": "10:00", "remind": "٦٠"}, "polls.error.remind", {}),
 ]
 BAD_INPUT_IDS = [
     "too_few",
@@ -458,6 +463,11 @@ BAD_INPUT_IDS = [
     "invisible",
     "invisible_option",
     "twins",
+    "max_superscript",
+    "max_circled",
+    "max_arabic_indic",
+    "remind_superscript",
+    "remind_arabic_indic",
 ]
 
 
@@ -496,6 +506,27 @@ async def test_the_export_route_serves_the_csv_only_with_a_fresh_signature(bot: 
         async with http.get(base + expired) as response:
             assert response.status == 403
     assert body.startswith("\ufeff".encode()) and "'=cmd|' /C calc'!A0,和食" in body.decode("utf-8")
+
+
+async def test_a_limit_typed_in_full_width_digits_is_read(bot: RunningBot) -> None:
+    """Japanese IMEs type ０-９: 「２」 is 2."""
+    room = await Room.install(bot)
+    poll = await room.create({**LUNCH, "multi": "true", "max_choices": "２"})
+    assert poll.max_choices == 2
+
+
+@pytest.mark.parametrize("expires", ["¹⁷⁹⁹⁹⁹⁹⁹⁹⁹", "١٧٩٩٩٩٩٩٩٩", "①"])
+async def test_an_export_link_with_other_digits_says_it_is_invalid(bot: RunningBot, expires: str) -> None:
+    room = await Room.install(bot)
+    poll = await room.create()
+    async with (
+        ClientSession() as http,
+        http.get(
+            f"{bot.url}/polls/{poll.poll_id}/export.csv", params={"expires": expires, "sig": "²" * 64}
+        ) as response,
+    ):
+        assert response.status == 403
+        assert await response.text() == t("polls.export.link_expired")
 
 
 async def test_the_submit_fallback_counts_the_vote_without_showing_it_to_everybody(bot: RunningBot) -> None:

@@ -153,6 +153,7 @@ async def test_subscriptions_survive_a_restart(channel, sqlite_url) -> None:  # 
         ("毎日ヒント オン abc", "ja-JP", ["「abc」", "時:分"]),
         ("daily tip on 25:61", "en-US", ['"25:61"', "between 0:00 and 23:59", "Nothing was changed"]),
         ("daily tip on abc", "en-US", ['"abc"', "hours and minutes"]),
+        ("毎日ヒント オン ٨:٣٠", "ja-JP", ["「٨:٣٠」", "0:00〜23:59"]),
         ("毎日ヒント いつか", "ja-JP", ["毎日ヒント オン 8:30", "毎日ヒント オフ"]),
     ],
 )
