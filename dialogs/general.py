@@ -6,6 +6,7 @@ from bot.i18n import t
 from bot.routes import Outcome, RouteTable, Say, normalize
 from bot.turn import Turn
 from cards.help import help_card
+from cards.message import notice_card
 from dialogs.common import user_key
 
 _LANGUAGE_WORDS = {
@@ -39,4 +40,4 @@ async def unknown_text(turn: Turn) -> Outcome:
     if not turn.text.strip():  # an image, a sticker, an empty message
         return Say(text=t("unknown.empty", turn.lang))
     shown = turn.text if len(turn.text) <= 40 else turn.text[:40] + "…"
-    return Say(text=t("unknown.hint", turn.lang, text=shown))
+    return Say(card=notice_card(t("unknown.hint", turn.lang, text=shown), turn.lang))

@@ -3,6 +3,7 @@ the scheduler's entry points, reminders, start-up recovery and the export downlo
 
 from __future__ import annotations
 
+import html
 import logging
 import weakref
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from bot.sender import Delivery
 from bot.services import Services
 from bot.store import Store
 from cards.base import attachment
+from cards.message import notice_card
 from cards.polls import poll_card, reminder_card
 
 log = logging.getLogger(__name__)
@@ -110,8 +112,9 @@ async def non_voters(services: Services, service: PollService, poll: Poll) -> li
 
 
 def mention_activity(text: str, people: list[dict[str, Any]]) -> dict[str, Any]:
-    """One message that @mentions everyone in `people` (Teams' mention entities)."""
-    tags = [f"<at>{person.get('name') or ''}</at>" for person in people]
+    """One message that @mentions everyone in `people` (Teams' mention entities). It is XML: `text` must be
+    escaped already, and names are escaped here (a `<` in a name would be read as a tag)."""
+    tags = [f"<at>{html.escape(person.get('name') or '', quote=False)}</at>" for person in people]
     entities = [
         {"type": "mention", "text": tag, "mentioned": {"id": person["id"], "name": person.get("name") or ""}}
         for tag, person in zip(tags, people, strict=True)
@@ -122,7 +125,8 @@ def mention_activity(text: str, people: list[dict[str, Any]]) -> dict[str, Any]:
 async def remind_in_thread(
     services: Services, conversation_id: str, poll: Poll, people: list[dict[str, Any]]
 ) -> Delivery:
-    text = t("polls.reminder.thread", poll.lang, question=poll.question)
+    question = html.escape(poll.question, quote=False)  # typed markup stays text, not tags or a fake @mention
+    text = t("polls.reminder.thread", poll.lang, question=question)
     return await services.sender.post(conversation_id, mention_activity(text, people))
 
 
@@ -170,7 +174,8 @@ async def remind_before_deadline(poll_id: str) -> None:
             await remind_in_thread(services, poll.conversation_id, poll, people)
         return
     text = t("polls.reminder.deadline", poll.lang, question=poll.question)
-    await services.sender.post(poll.conversation_id, {"type": "message", "text": text})
+    notice = notice_card(text, poll.lang)  # the question as typed, never as Markdown
+    await services.sender.post(poll.conversation_id, {"type": "message", "attachments": [attachment(notice)]})
 
 
 async def repeat_poll(poll_id: str, now: datetime | None = None) -> None:

@@ -15,6 +15,7 @@ from bot.tips.library import default_library
 from bot.tips.service import TipService, user_audience
 from bot.tips.store import Subscription
 from bot.turn import Turn
+from cards.message import notice_card
 from cards.tips import categories_card, ratings_card, subscription_card, thanks_card, tip_card
 from dialogs.common import user_key
 from dialogs.tips_jobs import tip_service
@@ -74,7 +75,7 @@ async def _daily(turn: Turn, typed: str, *, clicked: bool = False) -> Outcome:
         return Say(text=t("tips.daily.usage", turn.lang))
     time = daily.parse_time(rest) if word in ON_WORDS else None
     if word in ON_WORDS and time is None:
-        return Say(text=t("tips.daily.bad_time", turn.lang, text=rest))
+        return Say(card=notice_card(t("tips.daily.bad_time", turn.lang, text=rest), turn.lang))
     if current is not None and time == (current.hour, current.minute):
         return Say(card=subscription_card(current, turn.lang))  # already so: nothing to change
     if current is not None and not await _may_change(turn, current):
@@ -101,7 +102,10 @@ async def tip(turn: Turn) -> Outcome | list[Outcome]:
         return await _ratings(turn)
     category = default_library().find_category(turn.text)
     if category is None:
-        return [Say(text=t("tips.category_unknown", turn.lang, text=turn.text)), _categories(turn)]
+        return [
+            Say(card=notice_card(t("tips.category_unknown", turn.lang, text=turn.text), turn.lang)),
+            _categories(turn),
+        ]
     return await _show_tip(turn, category.id)
 
 
