@@ -18,7 +18,7 @@ import uuid
 from collections import OrderedDict
 from typing import Any
 
-from aiohttp import web
+from aiohttp import StreamReader, web
 from botbuilder.core import Bot, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
@@ -27,6 +27,7 @@ from botframework.connector.auth import AuthenticateRequestResult, Authenticatio
 from bot.claims import ActivityClaims, Verdict
 from bot.conversations import tenant_of
 from bot.i18n import language_of, t
+from bot.json_input import JsonRefused, load_json
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.wire import activity_from_json, activity_to_json
@@ -138,11 +139,12 @@ class MessagesEndpoint:
         self._in_progress: dict[tuple[str, str], asyncio.Event] = {}  # set when the turn has its answer
 
     async def __call__(self, request: web.Request) -> web.Response:
+        if not _is_json(request):
+            return _problem(415, "Content-Type must be application/json")
         limit = self._settings.max_body_bytes
-        if request.content_length is not None and request.content_length > limit:
-            return _problem(413, f"request body over {limit} bytes")
-        raw = await request.content.read(limit + 1)
-        if len(raw) > limit:
+        declared = request.content_length
+        raw = None if declared is not None and declared > limit else await _read_body(request.content, limit)
+        if raw is None:
             return _problem(413, f"request body over {limit} bytes")
         activity, error = _parse_activity(raw)
         if activity is None:
@@ -221,6 +223,23 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _is_json(request: web.Request) -> bool:
+    """`application/json`, in any case, in UTF-8 if a charset is named (the only encoding JSON has on the wire).
+    Anything else is 415, as Bot Framework's own adapters answer."""
+    return request.content_type == "application/json" and (request.charset or "utf-8").lower() == "utf-8"
+
+
+async def _read_body(content: StreamReader, limit: int) -> bytes | None:
+    """The whole body, however it was framed (Content-Length or chunked) and cut up on the way; None as soon as
+    it is over `limit` bytes. (`content.read(n)` returns only what has arrived so far.)"""
+    body = bytearray()
+    while chunk := await content.readany():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
 # Fields that reach the store, with the longest value Teams sends (and the columns hold). Anything longer is
 # not from Teams: refusing it with 400 beats failing the turn in the database on every retry.
 FIELD_LIMITS: dict[tuple[str, ...], int] = {
@@ -259,9 +278,9 @@ def _field_problem(body: dict[str, Any]) -> str | None:
 def _parse_activity(raw: bytes) -> tuple[Activity | None, str]:
     """Parse and sanity-check an activity; (None, reason) for anything Teams would never send."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None, "body is not valid JSON"
+        body = load_json(raw)
+    except JsonRefused as refused:
+        return None, str(refused)
     if not isinstance(body, dict):
         return None, "body must be a JSON object (an activity)"
     if not isinstance(body.get("type"), str) or not body["type"]:

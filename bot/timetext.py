@@ -10,17 +10,10 @@ import re
 from datetime import date, time
 from typing import Any
 
+from bot.numbers import fold_width
+
 _CLOCK = re.compile(r"([0-9]{1,2})(?:(?:[:時])([0-9]{1,2}|半)?分?(?::[0-9]{2})?)?")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-
-
-# Full-width ASCII (what a Japanese IME types: ８：３０) folds to ASCII; other digits (², ①, ٣) stay and fail.
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-
-
-def fold_width(text: str) -> str:
-    """Full-width ASCII letters, digits and signs as ASCII; nothing else changes."""
-    return text.translate(_FULL_WIDTH)
 
 
 def _typed(value: Any) -> str:

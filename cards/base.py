@@ -10,6 +10,8 @@ import json
 import logging
 from typing import Any
 
+from bot.numbers import whole_number
+
 Card = dict[str, Any]
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -47,8 +49,11 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
     return guard_size(content)
 
 
+HEADING_RUN = {"size": "Large", "weight": "Bolder"}
+
+
 def heading(text: str) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": text, "size": "Large", "weight": "Bolder", "wrap": True, "style": "heading"}
+    return {"type": "TextBlock", "text": text, **HEADING_RUN, "wrap": True, "style": "heading"}
 
 
 def paragraph(text: str, *, subtle: bool = False) -> dict[str, Any]:
@@ -58,9 +63,25 @@ def paragraph(text: str, *, subtle: bool = False) -> dict[str, Any]:
     return block
 
 
+def literal(text: str, **run: Any) -> dict[str, Any]:
+    """Text a person typed, shown exactly as typed: a RichTextBlock's TextRun (`run`: its size, weight, color…).
+
+    Teams reads a TextBlock, a Fact and a message's text as Markdown: typed there, `[再ログイン](https://…)` is
+    a link under the bot's name, `**…**` bold, `<at>…</at>` a mention. A TextRun is never Markdown ("Markdown
+    is not supported", Adaptive Cards schema 1.2+; renderers set it as plain text), and no escaping is needed.
+    """
+    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": text, **run}]}
+
+
 def field_error(message: str | None) -> list[dict[str, Any]]:
     """What to fix, shown under a form field in the attention colour; nothing when the field is fine."""
     return [{"type": "TextBlock", "text": message, "color": "Attention", "wrap": True}] if message else []
+
+
+def number_value(typed: str) -> dict[str, int]:
+    """An Input.Number's `value` for what was typed, when it is a number the input can show (else none)."""
+    number = whole_number(typed)
+    return {} if number is None else {"value": number}
 
 
 def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:

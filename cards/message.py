@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from cards.base import Card, card, paragraph
+from cards.base import Card, card, literal
 
 
 def notice_card(text: str, lang: str) -> Card:
-    return card([paragraph(text)], lang=lang)
+    """`text` as written, never as Markdown: notices repeat what people typed (an unknown command, a category)."""
+    return card([literal(text)], lang=lang)
 
 
 def examples() -> list[Card]:

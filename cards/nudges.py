@@ -12,7 +12,7 @@ from bot.i18n import t
 from bot.nudges.store import Nudge
 from bot.nudges.templates import TEMPLATES
 from bot.recurrence import QUIET_HOURS, Kind, QuietHours, Schedule
-from cards.base import Card, card, execute, facts, field_error, heading, paragraph
+from cards.base import Card, card, execute, facts, field_error, heading, literal, number_value, paragraph
 
 TEXT_MAX = 500  # characters of a nudge's message; the dialog refuses longer ones
 LIST_PREVIEW = 120  # characters of a nudge's message shown on the list card
@@ -133,7 +133,7 @@ def form_card(
                 "label": t("nudges.form.day", lang),
                 "min": 1,
                 "max": 31,
-                **({"value": int(day)} if str(day).isdigit() else {}),
+                **number_value(day),
             },
             "day",
         ),
@@ -199,7 +199,7 @@ def _list_item(nudge: Nudge, lang: str, tz: ZoneInfo) -> dict[str, Any]:
         "type": "Container",
         "separator": True,
         "items": [
-            paragraph(preview),
+            literal(preview),
             paragraph(f"{describe(nudge.schedule, lang)} · {_status(nudge, lang, tz)}", subtle=True),
             {
                 "type": "ActionSet",
@@ -219,7 +219,7 @@ def nudge_card(nudge: Nudge) -> Card:
     """The posted nudge: the team lead's words, the schedule, and (in a 1:1 chat) a way to snooze."""
     lang = nudge.lang
     body = [
-        paragraph(nudge.text),
+        literal(nudge.text),
         paragraph(t("nudges.card.footer", lang, schedule=describe(nudge.schedule, lang)), subtle=True),
     ]
     actions = (
@@ -235,7 +235,7 @@ def confirmation_card(lang: str, nudge: Nudge, tz: ZoneInfo, *, updated: bool = 
         (t("nudges.confirm.status", lang), _status(nudge, lang, tz)),
     ]
     return card(
-        [heading(title), paragraph(nudge.text), facts(pairs)],
+        [heading(title), literal(nudge.text), facts(pairs)],
         [execute(t("nudges.button.list", lang), "nudge.list")],
         lang,
     )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.polls.model import MAX_OPTIONS, OPTION_MAX, PRIVACY_THRESHOLD, QUESTION_MAX, Poll, Status, Tally, Visibility
 from bot.polls.tally import bar, below_threshold, percent, results_visible
-from cards.base import Card, card, execute, field_error, heading, paragraph
+from cards.base import HEADING_RUN, Card, card, execute, field_error, heading, literal, number_value, paragraph
 
 DIALOG = "createPoll"  # the dialog, and the message extension's command id (manifest)
 VOTE, VIEW, MANAGE, DETAILS = "poll.vote", "poll.view", "poll.manage", "poll.details"
@@ -73,7 +73,7 @@ def _meta(poll: Poll, lang: str, tz: ZoneInfo = DEFAULT_ZONE) -> str:
 def _chart(poll: Poll, tally: Tally, lang: str) -> dict[str, Any]:
     """Chart.HorizontalBar for Teams; clients without charts draw the same totals with ▇ characters."""
     rows = [
-        paragraph(f"{option}  {bar(count, tally.ballots)} {count} ({percent(count, tally.ballots)}%)")
+        literal(f"{option}  {bar(count, tally.ballots)} {count} ({percent(count, tally.ballots)}%)")
         for option, count in zip(poll.options, tally.counts, strict=True)
     ]
     return {
@@ -118,7 +118,7 @@ def _vote_controls(poll: Poll, lang: str, mine: Sequence[int], ticket: str | Non
 
 
 def _body(poll: Poll, tally: Tally, lang: str, threshold: int, tz: ZoneInfo = DEFAULT_ZONE) -> list[dict[str, Any]]:
-    body = [heading(poll.question), paragraph(_meta(poll, lang, tz), subtle=True)]
+    body = [literal(poll.question, **HEADING_RUN), paragraph(_meta(poll, lang, tz), subtle=True)]
     if not poll.is_open:
         body.append({"type": "TextBlock", "text": t("polls.card.closed", lang), "weight": "Bolder", "wrap": True})
     return body + results(poll, tally, lang, threshold=threshold)
@@ -142,9 +142,7 @@ def poll_card(
     body = _body(poll, tally, lang, threshold, tz)
     if mine:
         chosen = t("polls.card.separator", lang).join(poll.options[i] for i in mine)
-        body.append(
-            {"type": "TextBlock", "text": t("polls.card.mine", lang, choices=chosen), "color": "Good", "wrap": True}
-        )
+        body.append(literal(t("polls.card.mine", lang, choices=chosen), color="Good"))
         if poll.is_open:
             body.append(paragraph(t("polls.card.change_hint", lang), subtle=True))
     if poll.is_open:
@@ -222,7 +220,7 @@ def creator_card(
     ids = {"poll_id": poll.poll_id}
     body = [
         paragraph(t("polls.manage.title", lang), subtle=True),
-        heading(poll.question),
+        literal(poll.question, **HEADING_RUN),
         paragraph(_meta(poll, lang, tz), subtle=True),
     ]
     if not poll.is_open:
@@ -342,7 +340,7 @@ def form_card(
                 "label": t("polls.form.max_choices", lang),
                 "min": 1,
                 "max": MAX_OPTIONS,
-                **({"value": int(max_choices)} if str(max_choices).isdigit() else {}),
+                **number_value(max_choices),
             },
             "max_choices",
         ),
@@ -415,7 +413,7 @@ def preview_card(
     """The poll as it will be posted (without its buttons), with Post and Edit; the form travels in the data."""
     lang = poll.lang
     frame = {"type": "Container", "style": "emphasis", "items": _body(poll, tally, lang, threshold, tz)}
-    frame["items"] += [paragraph(f"• {option}") for option in poll.options]
+    frame["items"] += [literal(f"• {option}") for option in poll.options]
     kept = {name: values[name] for name in FIELDS if name in values}
     actions = [
         {

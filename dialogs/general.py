@@ -7,6 +7,7 @@ from bot.i18n import t
 from bot.routes import Outcome, Say, normalize
 from bot.turn import Turn
 from cards.help import help_card
+from cards.message import notice_card
 
 _LANGUAGE_WORDS = {
     "ja": {"ja", "japanese", "日本語", "にほんご"},
@@ -40,4 +41,4 @@ class General(Feature):
         if not turn.text.strip():  # an image, a sticker, an empty message
             return Say(text=t("unknown.empty", turn.lang))
         shown = turn.text if len(turn.text) <= 40 else turn.text[:40] + "…"
-        return Say(text=t("unknown.hint", turn.lang, text=shown))
+        return Say(card=notice_card(t("unknown.hint", turn.lang, text=shown), turn.lang))

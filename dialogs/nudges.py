@@ -21,6 +21,7 @@ from bot.nudges.service import Draft, NudgeService, Origin
 from bot.nudges.store import Nudge, NudgeStore
 from bot.nudges.tables import nudges
 from bot.nudges.templates import template
+from bot.numbers import whole_number
 from bot.permissions import Refusal, Role
 from bot.recurrence import Kind, QuietHours, Schedule
 from bot.routes import InvokeBody, Notify, Outcome, Refresh, Say
@@ -65,15 +66,16 @@ class NudgeSettings(EnvSettings):
 
 
 def _day(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and 1 <= int(text) <= 31 else None
+    day = whole_number(str(value or ""))
+    return day if day in range(1, 32) else None
 
 
 def _weekdays(value: Any) -> tuple[int, ...]:
-    parts = [part.strip() for part in str(value or "").split(",") if part.strip()]
-    if not all(part in {"0", "1", "2", "3", "4", "5", "6"} for part in parts):
+    """The multi-select's "0,3" as (0, 3); () when any part is not a weekday number."""
+    days = [whole_number(part) for part in str(value or "").split(",") if part.strip()]
+    if not all(day in range(7) for day in days):
         return ()
-    return tuple(sorted({int(part) for part in parts}))
+    return tuple(sorted({day for day in days if day is not None}))
 
 
 def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft | None, dict[str, str]]:

@@ -25,6 +25,7 @@ from bot.tips.tables import tip_feedback, tip_seen, tip_subscriptions
 from bot.turn import Turn
 from bot.workdays import is_working_day
 from cards.base import card_message
+from cards.message import notice_card
 from cards.tips import categories_card, ratings_card, subscription_card, thanks_card, tip_card
 
 DAILY = "tips.daily"
@@ -62,7 +63,8 @@ class Tips(Feature):
             return await self._ratings(turn)
         category = self.service.library.find_category(turn.text)
         if category is None:
-            return [Say(text=t("tips.category_unknown", turn.lang, text=turn.text)), self._categories(turn)]
+            unknown = notice_card(t("tips.category_unknown", turn.lang, text=turn.text), turn.lang)
+            return [Say(card=unknown), self._categories(turn)]
         return await self._show_tip(turn, category.id)
 
     @verb("tips.show")
@@ -127,7 +129,7 @@ class Tips(Feature):
             return Say(text=t("tips.daily.usage", turn.lang))
         at = (parse_clock(rest) if rest else DEFAULT_TIME) if word in ON_WORDS else None
         if word in ON_WORDS and at is None:
-            return Say(text=t("tips.daily.bad_time", turn.lang, text=rest))
+            return Say(card=notice_card(t("tips.daily.bad_time", turn.lang, text=rest), turn.lang))
         if current is not None and at is not None and (at.hour, at.minute) == (current.hour, current.minute):
             return Say(card=subscription_card(current, turn.lang))  # already so: nothing to change
         if current is not None:

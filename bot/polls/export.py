@@ -10,6 +10,7 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+from bot.numbers import whole_number
 from bot.polls.model import Poll, Tally
 from bot.polls.tally import below_threshold, percent
 
@@ -57,6 +58,8 @@ def export_path(key: bytes, poll_id: str, now: datetime) -> str:
 
 
 def link_valid(key: bytes, poll_id: str, expires: str, sig: str, now: datetime) -> bool:
-    if not expires.isdigit() or int(expires) < now.timestamp():
+    """Whether the link is signed with `key` and not expired; a link anyone edited is simply not valid."""
+    deadline = whole_number(expires)
+    if deadline is None or deadline < now.timestamp() or not sig.isascii():  # compare_digest takes only ASCII
         return False
-    return hmac.compare_digest(signature(key, poll_id, int(expires)), sig)
+    return hmac.compare_digest(signature(key, poll_id, deadline), sig)

@@ -111,7 +111,9 @@ class PollService:
         return hmac.new(self._ticket_key, f"{poll_id}:{user_key}".encode(), hashlib.sha256).hexdigest()
 
     def ticket_valid(self, poll_id: str, user_key: str, ticket: object) -> bool:
-        return isinstance(ticket, str) and hmac.compare_digest(ticket, self.ticket(poll_id, user_key))
+        return (
+            isinstance(ticket, str) and ticket.isascii() and hmac.compare_digest(ticket, self.ticket(poll_id, user_key))
+        )
 
     async def ballot_of(self, poll: Poll, user_key: str) -> tuple[int, ...]:
         key = self.voter_key(poll, user_key)

@@ -167,4 +167,3 @@ class ConversationStore:
         async with self._engine.connect() as conn:
             rows = await conn.execute(query)
         return {aad_id: conversation_id for aad_id, conversation_id in rows}
-

@@ -48,7 +48,9 @@ from bot.text import has_controls, scalar_text, without_controls
 from bot.timed import DueItem, RetryLater
 from bot.turn import Turn
 from cards import polls as cards
+from cards.base import card_message
 from cards.dialog import task_form, task_message
+from cards.message import notice_card
 from dialogs.polls.delivery import PollDelivery
 from dialogs.polls.forms import chosen_options, form_text, parse_form, parse_recurrence
 
@@ -407,9 +409,8 @@ class Polls(Feature):
                 delivery = await self.delivery.remind_in_thread(poll.conversation_id, poll, people, once=item.key)
         else:
             text = t("polls.reminder.deadline", poll.lang, question=poll.question)
-            delivery = await self.ctx.sender.post(
-                poll.conversation_id, {"type": "message", "text": text}, once=item.key
-            )
+            notice = card_message(notice_card(text, poll.lang))  # the question as typed, never as Markdown
+            delivery = await self.ctx.sender.post(poll.conversation_id, notice, once=item.key)
         if delivery is not None and delivery.transient:
             raise RetryLater(f"poll reminder not delivered: {delivery.error}")
 

@@ -3,6 +3,7 @@ messaging who has not voted. Everything goes out through the feature context's s
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -78,7 +79,8 @@ class PollDelivery:
     async def remind_in_thread(
         self, conversation_id: str, poll: Poll, people: list[dict[str, Any]], *, once: str | None = None
     ) -> Delivery:
-        text = t("polls.reminder.thread", poll.lang, question=poll.question)
+        question = html.escape(poll.question, quote=False)  # typed markup stays text, not tags or a fake @mention
+        text = t("polls.reminder.thread", poll.lang, question=question)
         return await self.ctx.sender.post(conversation_id, mention_activity(text, people), once=once)
 
     async def remind_person(self, poll: Poll, aad_id: str, conversation_id: str, *, once: str) -> Delivery:
@@ -91,8 +93,9 @@ class PollDelivery:
 
 
 def mention_activity(text: str, people: list[dict[str, Any]]) -> dict[str, Any]:
-    """One message that @mentions everyone in `people` (Teams' mention entities)."""
-    tags = [f"<at>{person.get('name') or ''}</at>" for person in people]
+    """One message that @mentions everyone in `people` (Teams' mention entities). It is XML: `text` must be
+    escaped already, and names are escaped here (a `<` in a name would be read as a tag)."""
+    tags = [f"<at>{html.escape(person.get('name') or '', quote=False)}</at>" for person in people]
     entities = [
         {"type": "mention", "text": tag, "mentioned": {"id": person["id"], "name": person.get("name") or ""}}
         for tag, person in zip(tags, people, strict=True)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Any
 
 from bot.i18n import t
+from bot.numbers import whole_number
 from bot.polls.model import REMIND_BEFORE_MINUTES, Draft, Visibility
 from bot.polls.validate import check
 from bot.text import lines_normalized, scalar_text, visible
 from bot.timetext import parse_clock, parse_date
-
-_WHOLE = re.compile(r"[0-9]{1,2}")
 
 
 def form_text(data: Mapping[str, Any], name: str) -> str:
@@ -28,7 +26,7 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
     multi = form_text(data, "multi").lower() == "true"
     errors: dict[str, str] = {}
     raw_max = form_text(data, "max_choices").strip()
-    max_choices = int(raw_max) if raw_max.isdigit() else None
+    max_choices = whole_number(raw_max)
     if raw_max and max_choices is None:
         errors["max_choices"] = t("polls.error.max_choices", lang, count=len(options))
     day, at = parse_date(data.get("date")), parse_clock(data.get("time"))
@@ -39,8 +37,10 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
         errors.setdefault("deadline", t("polls.error.date", lang))
     if day is not None:
         deadline = datetime.combine(day, at or time(17, 0), tzinfo=now.tzinfo)
-    remind = form_text(data, "remind")
-    remind_before = int(remind) if remind.isdigit() and int(remind) in REMIND_BEFORE_MINUTES else None
+    remind = form_text(data, "remind").strip()
+    remind_before = whole_number(remind)
+    if remind not in {"", "none"} and remind_before not in REMIND_BEFORE_MINUTES:
+        errors["remind"] = t("polls.error.remind", lang)
     for field, (key, params) in check(
         question,
         options,
@@ -76,10 +76,10 @@ def chosen_options(data: Mapping[str, Any]) -> tuple[int, ...] | None:
         raw = None if choices is None else choices.split(",")
     if raw is None or None in raw:
         return None
-    texts = [str(item).strip() for item in raw if str(item).strip()]
-    if not texts or not all(_WHOLE.fullmatch(text) for text in texts):
+    numbers = [whole_number(str(item)) for item in raw if str(item).strip()]
+    if not numbers or None in numbers:
         return None
-    return tuple(sorted({int(text) for text in texts}))
+    return tuple(sorted({number for number in numbers if number is not None}))
 
 
 def parse_recurrence(data: Mapping[str, Any]) -> dict[str, Any] | str | None:
@@ -89,9 +89,9 @@ def parse_recurrence(data: Mapping[str, Any]) -> dict[str, Any] | str | None:
     if kind == "none":
         return None
     at = parse_clock(scalar_text(data.get("repeat_at")))
-    weekday, day = form_text(data, "repeat_weekday").strip(), form_text(data, "repeat_day").strip()
+    weekday, day = whole_number(form_text(data, "repeat_weekday")), whole_number(form_text(data, "repeat_day"))
     if kind is None or at is None or kind not in {"weekly", "monthly"}:
         return "invalid"
     if kind == "weekly":
-        return {"kind": kind, "at": f"{at:%H:%M}", "weekday": int(weekday)} if weekday in set("0123456") else "invalid"
-    return {"kind": kind, "at": f"{at:%H:%M}", "day": int(day)} if day.isdigit() and 1 <= int(day) <= 31 else "invalid"
+        return {"kind": kind, "at": f"{at:%H:%M}", "weekday": weekday} if weekday in range(7) else "invalid"
+    return {"kind": kind, "at": f"{at:%H:%M}", "day": day} if day in range(1, 32) else "invalid"

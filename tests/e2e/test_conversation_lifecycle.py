@@ -62,7 +62,7 @@ async def test_unknown_text_gets_a_hint_not_silence(bot: RunningBot) -> None:
     activity = bot.channel.builder.message("こんにちは")
     await bot.post(activity)
     [reply] = bot.channel.activities_in(activity["conversation"]["id"])
-    assert "こんにちは" in reply["text"] and "ヘルプ" in reply["text"]
+    assert "こんにちは" in visible_text(reply) and "ヘルプ" in visible_text(reply)
 
 
 async def test_retried_activity_has_no_second_effect(any_bot: RunningBot) -> None:

@@ -274,6 +274,12 @@ BAD_INPUT = [
     ("date", {"kind": "once", "date": "2020-01-01"}, "nudges.error.past", {}),
     ("weekdays", {"kind": "weekly", "weekdays": ""}, "nudges.error.weekdays", {}),
     ("day", {"kind": "monthly", "day": "32"}, "nudges.error.day", {}),
+    # Digits Python's isdigit()/int() take but nobody means as a number here.
+    ("day", {"kind": "monthly", "day": "²"}, "nudges.error.day", {}),
+    ("day", {"kind": "monthly", "day": "①"}, "nudges.error.day", {}),
+    ("day", {"kind": "monthly", "day": "١٥"}, "nudges.error.day", {}),
+    ("weekdays", {"kind": "weekly", "weekdays": "٣"}, "nudges.error.weekdays", {}),
+    ("time", {"time": "١٠:٠٠"}, "nudges.error.time", {}),
 ]
 
 
@@ -297,6 +303,13 @@ async def test_bad_input_reshows_the_form_with_the_problem_next_to_the_field(
     assert await stored_nudges(bot) == 0
     assert await bot.platform.timed.items(POST) == []
     assert room.posted() == []
+
+
+async def test_a_day_typed_in_full_width_digits_is_read(bot: RunningBot) -> None:
+    """Japanese IMEs type ０-９: 「１５」 is the 15th."""
+    room = await Room.install(bot)
+    nudge = await room.create({**WEEKLY, "kind": "monthly", "day": "１５"})
+    assert nudge.schedule.day == 15
 
 
 async def test_the_nudge_command_opens_the_dialog_and_a_template_prefills_the_form(bot: RunningBot) -> None:

@@ -142,7 +142,7 @@ async def test_a_poll_made_in_the_dialog_is_previewed_posted_and_valid(bot: Runn
     assert_valid_card(posted)
     assert "今日のランチは?" in texts(posted) and chart_totals(posted) == {"和食": 0, "洋食": 0, "中華": 0}
     chart = next(e for e in posted["body"] if e["type"] == "Chart.HorizontalBar")
-    assert chart["fallback"]["type"] == "Container" and "0 (0%)" in chart["fallback"]["items"][0]["text"]
+    assert chart["fallback"]["type"] == "Container" and "0 (0%)" in texts(chart["fallback"]["items"][0])[0]
 
 
 @pytest.mark.parametrize(
@@ -440,6 +440,11 @@ BAD_INPUT = [
     ("question", {"question": "\u200b\ufeff\u3000"}, "polls.error.question_empty", {}),
     ("options", {"options": "和食\n\u200b\u200d"}, "polls.error.too_few", {"min": 2, "count": 1}),
     ("options", {"options": "和食\n和\u200b食\n洋食"}, "polls.error.duplicate", {}),
+    ("max_choices", {"multi": "true", "max_choices": "²"}, "polls.error.max_choices", {"count": 3}),
+    ("max_choices", {"multi": "true", "max_choices": "①"}, "polls.error.max_choices", {"count": 3}),
+    ("max_choices", {"multi": "true", "max_choices": "٢"}, "polls.error.max_choices", {"count": 3}),
+    ("remind", {"date": "2099-01-05", "time": "10:00", "remind": "⁶⁰"}, "polls.error.remind", {}),
+    ("remind", {"date": "2099-01-05", "time": "10:00", "remind": "٦٠"}, "polls.error.remind", {}),
 ]
 BAD_INPUT_IDS = [
     "too_few",
@@ -450,6 +455,11 @@ BAD_INPUT_IDS = [
     "invisible",
     "invisible_option",
     "twins",
+    "max_superscript",
+    "max_circled",
+    "max_arabic_indic",
+    "remind_superscript",
+    "remind_arabic_indic",
 ]
 
 
@@ -488,6 +498,27 @@ async def test_the_export_route_serves_the_csv_only_with_a_fresh_signature(bot: 
         async with http.get(base + expired) as response:
             assert response.status == 403
     assert body.startswith("\ufeff".encode()) and "'=cmd|' /C calc'!A0,和食" in body.decode("utf-8")
+
+
+async def test_a_limit_typed_in_full_width_digits_is_read(bot: RunningBot) -> None:
+    """Japanese IMEs type ０-９: 「２」 is 2."""
+    room = await Room.install(bot)
+    poll = await room.create({**LUNCH, "multi": "true", "max_choices": "２"})
+    assert poll.max_choices == 2
+
+
+@pytest.mark.parametrize("expires", ["¹⁷⁹⁹⁹⁹⁹⁹⁹⁹", "١٧٩٩٩٩٩٩٩٩", "①"])
+async def test_an_export_link_with_other_digits_says_it_is_invalid(bot: RunningBot, expires: str) -> None:
+    room = await Room.install(bot)
+    poll = await room.create()
+    async with (
+        ClientSession() as http,
+        http.get(
+            f"{bot.url}/polls/{poll.poll_id}/export.csv", params={"expires": expires, "sig": "²" * 64}
+        ) as response,
+    ):
+        assert response.status == 403
+        assert await response.text() == t("polls.export.link_expired")
 
 
 async def test_the_submit_fallback_counts_the_vote_without_showing_it_to_everybody(bot: RunningBot) -> None:
@@ -586,8 +617,8 @@ async def test_the_reminder_of_an_anonymous_poll_names_nobody(bot: RunningBot, l
     before = len(room.posted())
     await bot.run_timed(REMIND, poll.poll_id, remind_at)
     [reminder] = room.posted()[before:]
-    assert reminder["text"] == t("polls.reminder.deadline", lang, question=poll.question)
-    assert not reminder.get("entities") and not reminder.get("attachments")
+    assert visible_text(reminder).strip() == t("polls.reminder.deadline", lang, question=poll.question)
+    assert not reminder.get("entities")
     for person in (voted, waiting):  # who voted (or not) is exactly what an anonymous poll keeps to itself
         assert person.name not in repr(reminder) and person.id not in repr(reminder)
 

@@ -1,5 +1,6 @@
 """Card data is whatever a client (or someone forging one) sends: every poll verb answers values of the wrong
-type — a list, an object, a number, null — with a clear notice in the user's language, never an apology."""
+type — a list, an object, a number, null — or digits nobody means as a number here (², ①, Arabic-Indic ١) with a
+clear notice in the user's language, never an apology."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from tests.e2e.test_polls import Room, count, latest_poll
 from tests.support.bot import RunningBot
 
 NOTIFY = "application/vnd.microsoft.activity.message"
-JUNK = [["x"], {"a": 1}, 99, 1.5, True, None]  # 99: no option, weekday or day of the month has that number
+# 99: no option, weekday or day of the month has that number; "١" is 1 to int() and to the regex \d.
+JUNK = [["x"], {"a": 1}, 99, 1.5, True, None, "²", "①", "١"]
 VERBS = [
     poll_cards.VOTE,
     poll_cards.VIEW,
@@ -31,7 +33,11 @@ VERBS = [
 
 
 @pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
-@pytest.mark.parametrize("junk", JUNK, ids=["list", "dict", "number", "fraction", "boolean", "null"])
+@pytest.mark.parametrize(
+    "junk",
+    JUNK,
+    ids=["list", "dict", "number", "fraction", "boolean", "null", "superscript", "circled", "arabic_indic"],
+)
 async def test_every_poll_verb_answers_junk_data_with_a_notice(bot: RunningBot, junk: Any, locale: str) -> None:
     assert {verb for verb in bot.platform.routes.verbs() if verb.startswith("poll.")} == set(VERBS)  # all covered
     room = await Room.install(bot)
