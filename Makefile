@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test bench lint venv deps dev-deps migrate clean
+.PHONY: run test bench lint venv deps dev-deps migrate clean playground
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ run: deps migrate
 
 test: dev-deps
 	bash scripts/test.sh
+
+# The bot (local dev mode, data/playground.db) behind the Microsoft 365 Agents Playground, a Teams-like web client
+# installed from npm on first use; prints the URL to open. Ctrl-C stops both.
+playground: deps
+	$(PY) -m playground
 
 bench: dev-deps
 	bash scripts/bench.sh
