@@ -72,11 +72,12 @@ class PlaygroundClient:
 
     def post_mentioning_bot(self, text: str) -> Locator:
         """Start a new channel post: @ + pick the bot from the list, then `text`; return the post's thread."""
-        composer = self.page.get_by_role("group").filter(has_text="Start a new post").locator(COMPOSER)
+        post_button = self.page.get_by_role("button", name="Post", exact=True)
+        composer = self.page.get_by_role("group").filter(has=post_button).locator(COMPOSER)
         self._type(composer, "@")
         self.page.get_by_role("menuitem", name=BOT_NAME).click()
         composer.press_sequentially(f" {text}")
-        self.page.get_by_role("button", name="Post", exact=True).click()
+        post_button.click()
         return self.page.get_by_role("group").filter(has_text=text).last
 
     @staticmethod

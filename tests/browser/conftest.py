@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +24,9 @@ from tests.support.chromium import ChromiumUnavailable, chromium_path, launch
 
 ROOT = Path(__file__).resolve().parents[2]
 FAILURES = ROOT / ".tmp" / "browser-failures"
-VIEWPORT = {"width": 1280, "height": 900}
+RUNS = ROOT / ".tmp" / "browser-runs"
+FAILED = pytest.StashKey[bool]()
+VIEWPORT = {"width": 1280, "height": 1600}
 
 expect.set_options(timeout=10_000)
 
@@ -40,11 +44,15 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="package")
-def playground(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlaygroundSession]:
-    workdir = tmp_path_factory.mktemp("playground")
+def playground(request: pytest.FixtureRequest) -> Iterator[PlaygroundSession]:
+    """The bot on a fresh database and the Playground, their files in `.tmp/browser-runs/` (kept if a test failed)."""
+    RUNS.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="run-", dir=RUNS))
     database_url = f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
     with playground_session(database_url, workdir, bot_log=workdir / "bot.log") as session:
         yield session
+    if not request.session.stash.get(FAILED, False):
+        shutil.rmtree(workdir)
 
 
 def _guide_dir() -> Path | None:
@@ -60,6 +68,7 @@ def _guide_dir() -> Path | None:
 def playground_page(browser: Browser, playground: PlaygroundSession) -> Iterator[PlaygroundClient]:
     """A staff member's browser (Japanese, Tokyo time) with the Playground open."""
     context = browser.new_context(viewport=VIEWPORT, locale="ja-JP", timezone_id="Asia/Tokyo")
+    context.set_default_timeout(10_000)
     client = PlaygroundClient(context.new_page(), playground.url, _guide_dir())
     client.load()
     yield client
@@ -76,11 +85,13 @@ def client(playground_page: PlaygroundClient) -> PlaygroundClient:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     client = getattr(item, "funcargs", {}).get("client")
+    if report.failed:
+        item.session.stash[FAILED] = True
     if report.failed and report.when in {"setup", "call"} and isinstance(client, PlaygroundClient):
         FAILURES.mkdir(parents=True, exist_ok=True)
         path = FAILURES / (re.sub(r"[^\w.-]+", "_", item.nodeid) + ".png")
         client.page.screenshot(path=path, full_page=True)
         session = item.funcargs.get("playground")
-        logs = f"; bot log: {session.bot.log_path}" if isinstance(session, PlaygroundSession) else ""
+        logs = f"; logs: {session.workdir}" if isinstance(session, PlaygroundSession) else ""
         report.sections.append(("browser", f"screenshot of the page: {path}{logs}"))
     return report

@@ -26,6 +26,19 @@ def test_a_tip_takes_feedback(client: PlaygroundClient) -> None:
     client.picture("tip-thanks")
 
 
+def test_an_admin_sees_the_least_useful_tips(client: PlaygroundClient) -> None:
+    client.open_chat(PERSONAL_CHAT)  # 佐藤 花子 is an admin of the Playground's bot (ADMIN_AAD_OBJECT_IDS)
+    ratings = client.ask("ヒント 評価", "評価の低いヒント")
+    client.picture("tip-ratings", of=ratings)
+
+
+def test_daily_tips_start_and_stop(client: PlaygroundClient) -> None:
+    client.open_chat(PERSONAL_CHAT)
+    subscribed = client.ask("毎日ヒント オン 8:30", "平日の 8:30 にヒントを1つお届けします")
+    client.picture("daily-tip-on", of=subscribed)
+    client.ask("毎日ヒント オフ", "毎日のヒントは届いていません")
+
+
 def test_the_language_can_be_switched_to_english_and_back(client: PlaygroundClient) -> None:
     client.open_chat(PERSONAL_CHAT)
     client.ask("言語 英語", "Display language set to English.")
