@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FAILURES = ROOT / ".tmp" / "browser-failures"
 RUNS = ROOT / ".tmp" / "browser-runs"
 FAILED = pytest.StashKey[bool]()
-VIEWPORT = {"width": 1280, "height": 1600}
+VIEWPORT = {"width": 1280, "height": 1000}
 
 expect.set_options(timeout=10_000)
 

@@ -15,6 +15,7 @@ def test_help_lists_the_commands(client: PlaygroundClient) -> None:
     for command in ("ヘルプ / help", "言語 / language", "ヒント / tip", "ナッジ / nudge", "投票 / poll"):
         expect(card.get_by_text(command, exact=False).first).to_be_visible()
     client.picture("help", of=card)
+    client.picture("playground")
 
 
 def test_a_tip_takes_feedback(client: PlaygroundClient) -> None:
