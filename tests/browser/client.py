@@ -50,9 +50,9 @@ class PlaygroundClient:
     def close_dialogs(self) -> None:
         """Leave no dialog open for the next test (a failed test may have left one)."""
         dialogs = self.page.get_by_role("dialog")
-        while dialogs.count():
+        while open_dialogs := dialogs.count():
             self.page.keyboard.press("Escape")
-            expect(dialogs).to_have_count(dialogs.count() - 1)
+            expect(dialogs).to_have_count(open_dialogs - 1)
 
     # ---- messages --------------------------------------------------------------------------------------------------
 
