@@ -51,7 +51,7 @@ class PlaygroundClient:
         """Leave no dialog open for the next test (a failed test may have left one)."""
         dialogs = self.page.get_by_role("dialog")
         while open_dialogs := dialogs.count():
-            self.page.keyboard.press("Escape")
+            dialogs.last.get_by_role("button", name="Close").click()
             expect(dialogs).to_have_count(open_dialogs - 1)
 
     # ---- messages --------------------------------------------------------------------------------------------------

@@ -28,7 +28,18 @@ RUNS = ROOT / ".tmp" / "browser-runs"
 FAILED = pytest.StashKey[bool]()
 VIEWPORT = {"width": 1280, "height": 1000}
 
+# The first browser test also pays for installing Chromium (apt-get) and the Playground (npm) on a clean machine;
+# every wait inside a test is bounded by Playwright's own 10 s timeouts.
+FIRST_RUN_TIMEOUT = 600
+
 expect.set_options(timeout=10_000)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.timeout(FIRST_RUN_TIMEOUT))
 
 
 @pytest.fixture(scope="package")
