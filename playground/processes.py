@@ -29,6 +29,7 @@ PLAYGROUND_VERSION = json.loads((ROOT / "playground" / "node" / "package.json").
 PLAYGROUND_DIR = ROOT / ".tmp" / "playground"
 PLAYGROUND_CLI = PLAYGROUND_DIR / "node_modules" / PLAYGROUND_PACKAGE / "cli.js"
 INSTALL_SCRIPT = ROOT / "scripts" / "playground_tools.sh"
+LOOPBACK_ONLY = Path(__file__).resolve().parent / "loopback.cjs"
 
 
 class ServerFailed(RuntimeError):
@@ -162,13 +163,15 @@ def start_playground(bot_url: str, workdir: Path, port: int = 0, timeout: float 
     """Start the Playground talking to the bot; return it and the URL to open.
 
     It reads `.m365agentsplayground.yml` from `workdir`. Port 0 means any free port; a taken port makes the
-    Playground pick another, so the real one is read from its "Listening on N" line."""
+    Playground pick another, so the real one is read from its "Listening on N" line. It listens on loopback only
+    (`loopback.cjs`), like the dev-mode bot behind it."""
     log_path = workdir / "playground.out"
     env = {
         **os.environ,
         "TEAMSAPPTESTER_BROWSER": "none",
         "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(workdir / ".m365agentsplayground.yml"),
         "M365_AGENTS_PLAYGROUND_LOGFILE": str(workdir / "playground.log"),
+        "NODE_OPTIONS": f"{os.environ.get('NODE_OPTIONS', '')} --require {json.dumps(str(LOOPBACK_ONLY))}".strip(),
     }
     argv = ["node", str(PLAYGROUND_CLI), "start", "-e", f"{bot_url}/api/messages", "--disable-telemetry"]
     playground = ServerProcess("the Playground", [*argv, "-p", str(port)], cwd=workdir, env=env, log_path=log_path)
