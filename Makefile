@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test bench lint venv deps dev-deps migrate clean
+.PHONY: run test bench lint venv deps dev-deps migrate clean playground cards guide
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,20 @@ run: deps migrate
 
 test: dev-deps
 	bash scripts/test.sh
+
+# The bot (local dev mode, data/playground.db) behind the Microsoft 365 Agents Playground, a Teams-like web client
+# installed from npm on first use; prints the URL to open. Ctrl-C stops both.
+playground: deps
+	$(PY) -m playground
+
+# Every example card of cards/*.py drawn by the official Adaptive Cards renderer → docs/cards/*.png (ja and en).
+cards: dev-deps
+	$(PY) -m tests.cardcheck.gallery
+
+# The pictures of docs/GUIDE.*.md, taken by the browser tests in the Playground → docs/guide/*.png.
+guide: dev-deps
+	rm -f docs/guide/*.png
+	GUIDE_PICTURES_DIR=docs/guide $(PY) -m pytest -q -p no:cacheprovider tests/browser
 
 bench: dev-deps
 	bash scripts/bench.sh
