@@ -6,8 +6,9 @@ characters can't be stored.
   bidi marks…) or blank fillers (U+3164 and friends) removed at both ends. Format characters inside the text
   are kept (emoji ZWJ sequences need them). A text made only of such characters becomes "".
 - `visible_lines(text)`: the same per line, for multi-line text; empty lines at both ends are dropped.
-- `same_text(a, b)`: equal once both are visible, NFKC-folded (full-width = half-width), case-folded and stripped
-  of every format character — "和食" and "和\u200b食" or "ＡＢＣ" and "abc" are one option.
+- `text_key(text)`: what two texts must share to count as the same — visible, NFKC-folded (full-width =
+  half-width), case-folded and stripped of every format character: "和食" and "和\u200b食" or "ＡＢＣ" and "abc"
+  are one option.
 - `has_controls(text)` / `without_controls(text)`: control characters (category Cc) other than newline and tab,
   e.g. NUL, which PostgreSQL refuses in text columns. CR and CRLF count as newlines (`lines_normalized`).
 """
@@ -57,14 +58,9 @@ def visible_lines(text: str) -> str:
 
 
 def text_key(text: str) -> str:
-    """What two texts must share to count as the same (see `same_text`)."""
+    """What two texts must share to count as the same (see the module's docstring)."""
     folded = unicodedata.normalize("NFKC", visible(text)).casefold()
     return visible("".join(char for char in folded if unicodedata.category(char) != "Cf"))
-
-
-def same_text(a: str, b: str) -> bool:
-    """Whether a reader would take `a` and `b` for the same text."""
-    return text_key(a) == text_key(b)
 
 
 def _control(char: str) -> bool:
