@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test bench lint venv deps dev-deps migrate clean playground cards guide
+.PHONY: run test bench chaos lint venv deps dev-deps migrate clean playground cards guide
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ guide: dev-deps
 
 bench: dev-deps
 	bash scripts/bench.sh
+
+# kill -9 in vote bursts (SQLite and PostgreSQL), SIGTERM with work running, two instances sharing due work.
+chaos: dev-deps
+	$(PY) -m bench.chaos
 
 # The Teams app package: manifest/ with the app id from MicrosoftAppId (.env) filled in → build/appPackage.zip.
 .PHONY: package

@@ -120,7 +120,7 @@ async def health(platform: Platform) -> dict[str, Any]:
     now = platform.clock.now()
     fresh = 3 * platform.runner.limits.poll_seconds + 5  # a heartbeat is written at every wake-up
     wrote = instance.last_write is not None and (now - instance.last_write).total_seconds() < fresh
-    database = {"ok": readable and wrote and instance.write_error is None, "read": readable, "write": wrote}
+    database: dict[str, Any] = {"ok": readable and wrote and not instance.write_error, "read": readable, "write": wrote}
     if instance.write_error:
         database["error"] = instance.write_error
     disk = _disk(platform.settings)

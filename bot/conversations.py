@@ -99,7 +99,7 @@ class ConversationDirectory:
 
     @staticmethod
     def _fingerprint(record: ConversationRecord) -> tuple[str, str, str]:
-        return (record.service_url, record.locale, record.bot_id)
+        return (record.service_url, record.locale or "", record.bot_id)
 
     async def observe(self, activity: Activity, locale: str) -> None:
         """Keep the stored reference current; a conversation seen unchanged costs no write and no serializing."""

@@ -154,7 +154,7 @@ class Feature:
         for attribute, value in inspect.getmembers(cls, inspect.isfunction):
             for mark in value.__dict__.get("__feature_marks__", []):
                 found.append((attribute, mark))
-        return sorted(found, key=lambda pair: inspect.getsourcelines(getattr(cls, pair[0]))[1])
+        return sorted(found, key=lambda pair: getattr(cls, pair[0]).__code__.co_firstlineno)
 
     def handlers(self) -> list[tuple[Mark, Callable[..., Awaitable[Any]]]]:
         """Every declared handler, bound to this instance."""

@@ -134,10 +134,10 @@ class OpenFlatBot(TeamsActivityHandler):
     # ---- invokes --------------------------------------------------------------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
-        value = activity.value if isinstance(activity.value, dict) else {}
+        value = _object(activity.value)
         if activity.name == "adaptiveCard/action":
-            action = value.get("action") if isinstance(value.get("action"), dict) else {}
-            data = action.get("data") if isinstance(action.get("data"), dict) else {}
+            action = _object(value.get("action"))
+            data = _object(action.get("data"))
             turn = await self._turn(turn_context, data=data)
             handler = self._routes.match_verb(str(action.get("verb") or ""))
             if handler is None:
@@ -265,9 +265,14 @@ class OpenFlatBot(TeamsActivityHandler):
         await context.send_activity(Activity(type=ActivityTypes.message, text=t("invoke.personal_view", turn.lang)))
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object from an activity, or an empty one for anything else (a list, a string, null…)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _dialog_step(name: str, value: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
     """(dialog name, fetch|submit, form data) of a task module or message extension action invoke."""
-    data = value.get("data") if isinstance(value.get("data"), dict) else {}
+    data = _object(value.get("data"))
     if name in {"task/fetch", "task/submit"}:
         return str(data.get("dialog") or ""), name.removeprefix("task/"), data
     if name in {"composeExtension/fetchTask", "composeExtension/submitAction"}:

@@ -33,6 +33,8 @@ FETCH_TIMEOUT_SECONDS = 10.0
 class OffLoopOpenIdMetadata(_OpenIdMetadata):
     """Drop-in for botbuilder's `_OpenIdMetadata`: same refresh policy, no blocking on the loop."""
 
+    last_updated: datetime  # botbuilder's: when the keys were last fetched
+
     def __init__(self, url: str) -> None:
         super().__init__(url)
         self._parsed: dict[str, _OpenIdConfig] = {}

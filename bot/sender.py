@@ -233,7 +233,7 @@ class Sender:
             return Delivery("skipped", error=f"conversation is {record.status}")
         return record
 
-    async def _attempt(self, key: str, tenant_id: str, call: Callable[[], Awaitable[JSON]]) -> Delivery:
+    async def _attempt(self, key: str, tenant_id: str | None, call: Callable[[], Awaitable[JSON]]) -> Delivery:
         """A bot-initiated call as a Delivery: failures are reported (and recorded), never raised or dropped."""
         try:
             result = await self._deliver(key, tenant_id, call)

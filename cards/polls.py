@@ -412,8 +412,8 @@ def preview_card(
 ) -> Card:
     """The poll as it will be posted (without its buttons), with Post and Edit; the form travels in the data."""
     lang = poll.lang
-    frame = {"type": "Container", "style": "emphasis", "items": _body(poll, tally, lang, threshold, tz)}
-    frame["items"] += [literal(f"• {option}") for option in poll.options]
+    items = _body(poll, tally, lang, threshold, tz) + [literal(f"• {option}") for option in poll.options]
+    frame = {"type": "Container", "style": "emphasis", "items": items}
     kept = {name: values[name] for name in FIELDS if name in values}
     actions = [
         {

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Build the Teams app package (`make package` → build/appPackage.zip) from `manifest/`.
 
-The manifest keeps `{{APP_ID}}` and `{{BOT_ID}}` placeholders so no deployment's id is committed; they are
-filled here from the bot's own configuration (`MicrosoftAppId`, via `.env` or the environment) unless
-`--app-id` is given. The zip holds, at its root, manifest.json plus exactly the files the manifest names
-(icons and localization files) — Teams rejects packages with anything nested or missing.
+The committed manifest holds what no feature knows (name, icons, developer); the command menus and message
+extensions, and their Japanese and English strings, are generated from the features (`bot.manifest`). It keeps
+`{{APP_ID}}` and `{{BOT_ID}}` placeholders so no deployment's id is committed; they are filled here from the bot's
+own configuration (`MicrosoftAppId`, via `.env` or the environment) unless `--app-id` is given. The zip holds, at
+its root, manifest.json plus exactly the files the manifest names (icons and localization files) — Teams rejects
+packages with anything nested or missing.
 
     python scripts/package.py [--app-id GUID] [--bot-id GUID] [--out build/appPackage.zip]
 """
@@ -53,8 +55,25 @@ def package_files(manifest: dict[str, Any]) -> list[str]:
     return files
 
 
+def generated(app_id: str, bot_id: str | None = None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The filled manifest and its localization files, with every feature's command menus and extensions."""
+    sys.path.insert(0, str(ROOT))
+    from bot.manifest import ManifestError, build
+    from dialogs import FEATURES
+
+    base = filled_manifest(app_id, bot_id)
+    localization = base["localizationInfo"]
+    files = {"ja": localization["defaultLanguageFile"], "en": localization["additionalLanguages"][0]["file"]}
+    strings = {lang: json.loads((MANIFEST_DIR / name).read_text(encoding="utf-8")) for lang, name in files.items()}
+    try:
+        manifest, localized = build(base, strings, FEATURES)
+    except ManifestError as error:
+        raise PackageError(str(error)) from None
+    return manifest, {files[lang]: values for lang, values in localized.items()}
+
+
 def build_package(app_id: str, out: Path = DEFAULT_OUT, bot_id: str | None = None) -> Path:
-    manifest = filled_manifest(app_id, bot_id)
+    manifest, localizations = generated(app_id, bot_id)
     files = package_files(manifest)
     missing = [name for name in files if not (MANIFEST_DIR / name).is_file()]
     if missing:
@@ -63,7 +82,10 @@ def build_package(app_id: str, out: Path = DEFAULT_OUT, bot_id: str | None = Non
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
         for name in files:
-            archive.write(MANIFEST_DIR / name, arcname=name)
+            if name in localizations:
+                archive.writestr(name, json.dumps(localizations[name], ensure_ascii=False, indent=2) + "\n")
+            else:
+                archive.write(MANIFEST_DIR / name, arcname=name)
     return out
 
 

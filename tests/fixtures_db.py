@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -55,12 +56,25 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file the per-test databases are copied from: migrating once beats migrating every test."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    with ThreadPoolExecutor(max_workers=1) as worker:  # session fixtures may be set up inside a running loop
+        worker.submit(asyncio.run, migrate(f"sqlite+aiosqlite:///{path}")).result()
+    return path
+
+
+def _fresh_sqlite(template: Path, folder: Path) -> str:
+    path = folder / "bot.db"
+    shutil.copyfile(template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
 @pytest.fixture
-async def sqlite_url(tmp_path: Path) -> str:
+def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
     """A fresh, migrated SQLite database file, like the bot's default."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    await migrate(url)
-    return url
+    return _fresh_sqlite(_sqlite_template, tmp_path)
 
 
 def _create_database(admin: psycopg.Connection, name: str, template: str | None = None) -> None:
@@ -104,13 +118,11 @@ def _postgres_database(postgres_url: str, _postgres_template: str) -> Iterator[s
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, migrated database on each backend: tests using it run once on SQLite and once on PostgreSQL."""
     if request.param == "postgresql":
         return request.getfixturevalue("_postgres_database")
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    await migrate(url)
-    return url
+    return _fresh_sqlite(request.getfixturevalue("_sqlite_template"), tmp_path)
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -52,8 +53,8 @@ KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ
 class Features:
     """Feature weights (term frequency) of one text, per family."""
 
-    morph: Counter[str]
-    chars: Counter[str]
+    morph: Mapping[str, float]
+    chars: Mapping[str, float]
 
 
 @cache
@@ -80,8 +81,8 @@ def english_stem(word: str) -> str:
     return word
 
 
-def _morph_features(folded: str) -> Counter[str]:
-    features: Counter[str] = Counter()
+def _morph_features(folded: str) -> dict[str, float]:
+    features: defaultdict[str, float] = defaultdict(float)  # a synonym group counts a fraction
     for word in LATIN_WORD.findall(folded):
         if ASCII_LETTER.search(word) and word not in ENGLISH_STOPWORDS and len(word) > 1:  # numbers: Sudachi's
             features["w:" + english_stem(word)] += 1
@@ -100,15 +101,15 @@ def _morph_features(folded: str) -> Counter[str]:
         for char in surface:
             if _is_kanji(char):
                 features["k:" + char] += 1
-    return features
+    return dict(features)
 
 
-def _char_features(folded: str) -> Counter[str]:
+def _char_features(folded: str) -> dict[str, float]:
     features: Counter[str] = Counter()
     for run in NON_LATIN_RUN.findall(folded.translate(KATAKANA_TO_HIRAGANA)):
         features.update(run)
         features.update(run[i : i + 2] for i in range(len(run) - 1))
-    return features
+    return dict(features)
 
 
 def analyse(text: str) -> Features:

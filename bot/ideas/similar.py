@@ -65,7 +65,9 @@ class _Family:
         postings = self.postings.get(feature)
         return len(postings.slots) if postings else 0
 
-    def vector(self, frequencies: Counter[str], size: int, pending: Counter[str] | None = None) -> dict[str, float]:
+    def vector(
+        self, frequencies: Mapping[str, float], size: int, pending: Counter[str] | None = None
+    ) -> dict[str, float]:
         """Unit-length TF-IDF vector (sub-linear term frequency) against an index of `size` ideas, `pending`
         counting the ideas of a batch being added that have each feature."""
         weights = {}

@@ -42,8 +42,8 @@ def poll_csv(
     if not poll.anonymous:
         writer.writerow([])
         writer.writerow([cell(labels["voter"]), cell(labels["option"])])
-        for _, name, option in named:
-            writer.writerow([cell(name), cell(poll.options[option])])
+        for _, voter, chosen in named:
+            writer.writerow([cell(voter), cell(poll.options[chosen])])
     return (BOM + out.getvalue()).encode("utf-8")
 
 

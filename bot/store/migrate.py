@@ -8,10 +8,13 @@ code so it works from any working directory. A new revision is written by hand i
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
@@ -30,10 +33,18 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@functools.cache
+def head_revision() -> str | None:
+    """The newest revision of the migrations shipped with this code (read once per process)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def _upgrade(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         # Two replicas starting together must not both create the tables; the lock ends with the transaction.
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+    if MigrationContext.configure(connection).get_current_revision() == head_revision():
+        return  # already migrated (every start after the first): nothing to load or run
     command.upgrade(alembic_config(connection), "head")
 
 

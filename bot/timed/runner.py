@@ -116,6 +116,8 @@ class TimedWorkRunner:
         self._running: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._timer: AsyncIOScheduler | None = None
         self._tick_lock = asyncio.Lock()
+        self._waking: asyncio.Task[None] | None = None
+        self._again = False
         self._stopping = False
         self.last_wake: datetime | None = None
         self.last_error: str | None = None
@@ -136,7 +138,7 @@ class TimedWorkRunner:
     # ---- life ------------------------------------------------------------------------------------------------
     async def start(self) -> None:
         timer = AsyncIOScheduler(timezone="UTC", job_defaults={"misfire_grace_time": None, "coalesce": True})
-        timer.add_job(self.tick, "interval", seconds=self.limits.poll_seconds, id="poll", max_instances=1)
+        timer.add_job(self._wake, "interval", seconds=self.limits.poll_seconds, id="poll")
         timer.start()
         self._timer = timer
         await self.tick()
@@ -165,7 +167,21 @@ class TimedWorkRunner:
         if timer is None or self._stopping:
             return
         with contextlib.suppress(Exception):  # a timer mid-shutdown: the next start reads the table anyway
-            timer.add_job(self.tick, "date", run_date=max(at, self._clock.now()), id="wake", replace_existing=True)
+            timer.add_job(self._wake, "date", run_date=max(at, self._clock.now()), id="wake", replace_existing=True)
+
+    async def _wake(self) -> None:
+        """The alarm went off: wake up now, or — if a wake-up is in progress — have it look once more when done
+        (the alarm's job returns at once, so alarms never queue up behind a slow one)."""
+        if self._waking is not None and not self._waking.done():
+            self._again = True
+            return
+        self._waking = asyncio.create_task(self._wake_up())
+
+    async def _wake_up(self) -> None:
+        self._again = True
+        while self._again and not self._stopping:
+            self._again = False
+            await self.tick()
 
     # ---- a wake-up -------------------------------------------------------------------------------------------
     async def tick(self, now: datetime | None = None) -> int:

@@ -11,6 +11,7 @@ for a recurring poll, `polls.remind_people` for 1:1 reminders (queued, so the cl
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -57,6 +58,7 @@ from dialogs.polls.forms import chosen_options, form_text, parse_form, parse_rec
 CLOSE, REMIND, REPEAT = "polls.close", "polls.remind", "polls.repeat"
 REMIND_PEOPLE, CARD = "polls.remind_people", "polls.card"
 CARD_RETRY = timedelta(minutes=1)
+FAN_OUT = 8  # 1:1 reminders in flight at once (the sender keeps them within the tenant's rate)
 LEGACY_SECRET, LEGACY_KEY_ID = "ballots", "legacy-key-id"
 EXPORT_LABELS = ("question", "ballots", "withheld", "option", "votes", "share", "voter")
 
@@ -437,10 +439,15 @@ class Polls(Feature):
         poll = await self.service.store.get(item.item.partition(":")[0])
         if poll is None or not poll.is_open:
             return
-        failed = 0
-        for aad_id, conversation_id in dict(item.payload.get("chats") or {}).items():
-            delivery = await self.delivery.remind_person(poll, aad_id, conversation_id, once=f"{item.key}:{aad_id}")
-            failed += delivery.transient
+        gate = asyncio.Semaphore(FAN_OUT)
+
+        async def remind(aad_id: str, conversation_id: str) -> bool:
+            async with gate:
+                once = f"{item.key}:{aad_id}"
+                return (await self.delivery.remind_person(poll, aad_id, conversation_id, once=once)).transient
+
+        chats = dict(item.payload.get("chats") or {})
+        failed = sum(await asyncio.gather(*(remind(aad, chat) for aad, chat in chats.items())))
         if failed:
             raise RetryLater(f"{failed} personal poll reminder(s) not delivered")
 

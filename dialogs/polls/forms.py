@@ -70,13 +70,14 @@ def chosen_options(data: Mapping[str, Any]) -> tuple[int, ...] | None:
     """The options a click names: `choice` (a single-select button) or `choices` ("0,2", a multi-select form);
     None for anything else (a list, an object, null, a fraction…)."""
     if "choice" in data:
-        raw = [scalar_text(data["choice"])]
+        choice = scalar_text(data["choice"])
+        raw = None if choice is None else [choice]
     else:
         choices = scalar_text(data.get("choices"))
         raw = None if choices is None else choices.split(",")
-    if raw is None or None in raw:
+    if raw is None:
         return None
-    numbers = [whole_number(str(item)) for item in raw if str(item).strip()]
+    numbers = [whole_number(item) for item in raw if item.strip()]
     if not numbers or None in numbers:
         return None
     return tuple(sorted({number for number in numbers if number is not None}))

@@ -40,6 +40,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(here):
             item.add_marker(pytest.mark.timeout(FIRST_RUN_TIMEOUT))
+            item.add_marker(pytest.mark.xdist_group("browser"))  # one Playground and browser, on one worker
 
 
 @pytest.fixture(scope="package")

@@ -121,8 +121,9 @@ async def vote_burst_with_kills(
     kill_after: Sequence[int],
     duplicates: int = 50,
 ) -> BurstResult:
-    """Votes from `voters` people, the bot killed with SIGKILL after each number of answers in `kill_after` and
-    restarted; every vote Teams got no answer for is sent again, and some answered ones too."""
+    """Votes from `voters` people, the bot killed with SIGKILL once it has answered each number of votes in
+    `kill_after` (counted from the start) and restarted; every vote Teams got no answer for is sent again, and some
+    answered ones too."""
     started = time.monotonic()
     bots = Bots(channel, database_url, work)
     try:
@@ -143,10 +144,12 @@ async def vote_burst_with_kills(
         result = BurstResult(voters, 0, {}, {o: len(range(o, voters, 3)) for o in range(3)})
         pending = list(range(voters))
         for kill_point in [*kill_after, None]:
-            victim = bot
+            victim, before = bot, voters - len(pending)
 
-            def kill_at(answers: int, victim: BotProcess = victim, point: int | None = kill_point) -> None:
-                if point is not None and answers >= point and victim.process.poll() is None:
+            def kill_at(
+                answers: int, victim: BotProcess = victim, point: int | None = kill_point, before: int = before
+            ) -> None:
+                if point is not None and before + answers >= point and victim.process.poll() is None:
                     victim.process.send_signal(signal.SIGKILL)
 
             batch = [votes[i] for i in pending]
@@ -155,7 +158,7 @@ async def vote_burst_with_kills(
             )
             pending = [index for position, index in enumerate(pending) if position not in answered]
             if victim.process.poll() is not None:  # killed: Teams retries what got no answer, at the restarted bot
-                result.acknowledged_before_kills.append(len(answered))
+                result.acknowledged_before_kills.append(voters - len(pending))
                 result.retried += len(pending)
                 bot = bots.start()
         assert not pending, f"{len(pending)} votes unanswered by a running bot:\n{bots.logs()}"
@@ -241,7 +244,7 @@ class ShutdownResult:
 
 async def sigterm_with_due_work(channel: TeamsChannel, database_url: str, work: Path, *, items: int) -> ShutdownResult:
     """SIGTERM while `items` nudges are being posted; a restart delivers the rest, none twice."""
-    bots = Bots(channel, database_url, work, QUIET_HOURS="03:00-03:01")
+    bots = Bots(channel, database_url, work, QUIET_HOURS="00:00-00:00")
     try:
         bot = bots.start()
         rooms = await install_rooms(channel, f"{bot.url}/api/messages", items)
@@ -280,7 +283,7 @@ async def two_instances_share_due_work(
 
     The kill comes while Teams holds every post of both instances unanswered, so none is half-sent: whether a
     post that was cut off mid-request counts is a coin toss no system can win (see bot.store.ledger)."""
-    bots = Bots(channel, database_url, work, QUIET_HOURS="03:00-03:01")
+    bots = Bots(channel, database_url, work, QUIET_HOURS="00:00-00:00")
     try:
         first, second = bots.start(), bots.start()
         rooms = await install_rooms(channel, f"{first.url}/api/messages", items)

@@ -4,12 +4,14 @@ with everything at its root, and command lists that only offer commands the bot 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
 import struct
 import subprocess
 import sys
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -29,7 +31,22 @@ EXPECTED_FILES = {"manifest.json", "ja.json", "en.json", "color.png", "outline.p
 
 
 def _load(name: str) -> dict[str, Any]:
+    """A committed file of manifest/ (the parts no feature declares)."""
     return json.loads((MANIFEST_DIR / name).read_text(encoding="utf-8"))
+
+
+def _generated(name: str) -> dict[str, Any]:
+    """A file as `make package` generates it, with every feature's command menus and extensions."""
+    with zipfile.ZipFile(_built()) as archive:
+        return json.loads(archive.read(name))
+
+
+@functools.cache
+def _built() -> Path:
+    out = Path(tempfile.mkdtemp()) / "appPackage.zip"
+    result = _package(out, "--app-id", APP_ID, "--bot-id", BOT_ID)
+    assert result.returncode == 0, result.stderr
+    return out
 
 
 def _package(out: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -57,9 +74,9 @@ def schema_results(package: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     folder = tmp_path_factory.mktemp("unpacked")
     with zipfile.ZipFile(package) as archive:
         archive.extractall(folder)
-    broken_manifest = {**_load("manifest.json"), "id": "not-a-guid", "accentColor": "blue"}
+    broken_manifest = {**_generated("manifest.json"), "id": "not-a-guid", "accentColor": "blue"}
     (folder / "broken-manifest.json").write_text(json.dumps(broken_manifest), encoding="utf-8")
-    (folder / "broken-en.json").write_text(json.dumps({**_load("en.json"), "bots[0].typo": "x"}), encoding="utf-8")
+    (folder / "broken-en.json").write_text(json.dumps({**_generated("en.json"), "bots[0].typo": "x"}), encoding="utf-8")
     files = sorted(folder.glob("*.json"))
     return {path.name: problems for path, problems in manifest_problems(files).items()}
 
@@ -88,7 +105,7 @@ def test_package_holds_the_filled_manifest_and_its_files_at_the_root(package: Pa
     with zipfile.ZipFile(package) as archive:
         assert set(archive.namelist()) == EXPECTED_FILES
         manifest = json.loads(archive.read("manifest.json"))
-        for name in EXPECTED_FILES - {"manifest.json"}:
+        for name in ("color.png", "outline.png"):
             assert archive.read(name) == (MANIFEST_DIR / name).read_bytes(), name
     assert manifest["id"] == APP_ID
     assert manifest["bots"][0]["botId"] == BOT_ID and manifest["composeExtensions"][0]["botId"] == BOT_ID
@@ -118,7 +135,7 @@ def test_package_rejects_an_app_id_that_is_not_a_guid(tmp_path: Path) -> None:
 
 
 def test_manifest_basics() -> None:
-    manifest = _load("manifest.json")
+    manifest = _generated("manifest.json")
     assert manifest["name"]["short"] == "オープン&フラットBot"
     assert manifest["localizationInfo"]["defaultLanguageTag"] == "ja-JP"
     bot = manifest["bots"][0]
@@ -147,20 +164,20 @@ def _manifest_strings(manifest: dict[str, Any]) -> dict[str, str]:
 
 
 def test_localization_files_cover_every_manifest_string() -> None:
-    manifest = _load("manifest.json")
+    manifest = _generated("manifest.json")
     localization = manifest["localizationInfo"]
     assert localization["defaultLanguageFile"] == "ja.json"
     assert localization["additionalLanguages"] == [{"languageTag": "en", "file": "en.json"}]
     strings = _manifest_strings(manifest)
-    ja = {key: value for key, value in _load("ja.json").items() if key != "$schema"}
-    en = {key: value for key, value in _load("en.json").items() if key != "$schema"}
+    ja = {key: value for key, value in _generated("ja.json").items() if key != "$schema"}
+    en = {key: value for key, value in _generated("en.json").items() if key != "$schema"}
     assert ja == strings, "ja.json (the default language file) must repeat manifest.json's strings exactly"
     assert en.keys() == ja.keys()
     assert all(en[key] and en[key] != ja[key] for key in en if key.endswith(".title")), "untranslated titles"
 
 
 def _command_titles() -> list[tuple[str, str]]:
-    manifest, en = _load("manifest.json"), _load("en.json")
+    manifest, en = _generated("manifest.json"), _generated("en.json")
     titles: set[tuple[str, str]] = set()
     for i, command_list in enumerate(manifest["bots"][0]["commandLists"]):
         for j, command in enumerate(command_list["commands"]):
@@ -176,7 +193,7 @@ def test_every_command_in_the_command_lists_is_routed(lang: str, title: str) -> 
 
 
 def test_the_poll_message_extension_is_routed() -> None:
-    (command,) = _load("manifest.json")["composeExtensions"][0]["commands"]
+    (command,) = _generated("manifest.json")["composeExtensions"][0]["commands"]
     assert declared_routes(FEATURES).match_dialog(command["id"]) is not None, f"no routes.dialog({command['id']!r}, …)"
 
 
@@ -233,3 +250,34 @@ def test_committed_icons_are_what_the_generator_draws() -> None:
     spec.loader.exec_module(make_icons)
     assert make_icons.color_icon() == (MANIFEST_DIR / "color.png").read_bytes()
     assert make_icons.outline_icon() == (MANIFEST_DIR / "outline.png").read_bytes()
+
+
+def test_every_routed_command_is_offered_or_is_a_word_after_an_offered_one() -> None:
+    """Routed but not offered (and nobody could find it) fails; 「ナッジ 一覧」 belongs to the offered 「ナッジ」."""
+    routes = declared_routes(FEATURES)
+    offered = [command for command in routes.commands() if command.offer]
+    for command in routes.commands():
+        assert command.offer or any(command.names[0].startswith(parent.names[0] + " ") for parent in offered), (
+            f"{command.names[0]!r} is routed but no command menu offers it (or the command it belongs to)"
+        )
+
+
+def test_a_menu_longer_than_teams_allows_is_refused_with_the_names() -> None:
+    from bot.feature import EVERYWHERE, Feature, command
+    from bot.manifest import ManifestError, offered
+
+    class Crowded(Feature):
+        name = "crowded"
+
+    for number in range(11):
+
+        async def handler(self: Feature, turn: object) -> None:
+            return None
+
+        setattr(
+            Crowded,
+            f"c{number}",
+            command(f"コマンド{number}", f"command{number}", help="help.command.help", offer=EVERYWHERE)(handler),
+        )
+    with pytest.raises(ManifestError, match="Teams allows 10"):
+        offered([Crowded])
