@@ -31,6 +31,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -141,12 +142,12 @@ def scale(corpus: Corpus, ideas: int, queries: int, rng: random.Random) -> dict[
     size = len(index)
 
     single_ideas = synthesize(corpus, 200, rng)
-    add_ms = [timed_ms(lambda n=n, text=text: index.add(f"new-{n}", text)) for n, text in enumerate(single_ideas)]
-    remove_ms = [timed_ms(lambda n=n: index.remove(f"new-{n}")) for n in range(len(single_ideas))]
+    add_ms = [timed_ms(partial(index.add, f"new-{n}", text)) for n, text in enumerate(single_ideas)]
+    remove_ms = [timed_ms(partial(index.remove, f"new-{n}")) for n in range(len(single_ideas))]
     assert len(index) == size
 
     texts = [pair.paraphrase for pair in corpus.pairs] + probes
-    lookup_ms = [timed_ms(lambda text=text: index.query(text)) for text in texts]
+    lookup_ms = [timed_ms(partial(index.query, text)) for text in texts]
     result = evaluate(index, corpus, direction)
 
     traced_mb = traced_allocations_mb(lambda: index_of(corpus, direction, indexed))

@@ -124,11 +124,12 @@ def supervised(prefix: str, run: Callable[[Children, Path], T], invalid: tuple[t
     Returns what `run` returned, or the exit code when the run was invalid (1) or interrupted (130).
     """
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below on `kill`, too
+    invalid_run: tuple[type[Exception], ...] = (ChildFailed, *invalid)
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         children = Children(Path(tmp))
         try:
             return run(children, Path(tmp))
-        except (ChildFailed, *invalid) as error:
+        except invalid_run as error:
             print(f"benchmark invalid: {error}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:

@@ -12,11 +12,11 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, ViewportSize, expect, sync_playwright
 
 from playground.session import PlaygroundSession, playground_session
 from tests.browser.client import PlaygroundClient
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FAILURES = ROOT / ".tmp" / "browser-failures"
 RUNS = ROOT / ".tmp" / "browser-runs"
 FAILED = pytest.StashKey[bool]()
-VIEWPORT = {"width": 1280, "height": 1000}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 1000}
 
 # The first browser test also pays for installing Chromium (apt-get) and the Playground (npm) on a clean machine;
 # every wait inside a test is bounded by Playwright's own 10 s timeouts.
@@ -94,16 +94,19 @@ def client(playground_page: PlaygroundClient) -> PlaygroundClient:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    client = getattr(item, "funcargs", {}).get("client")
+    funcargs = getattr(item, "funcargs", {})
+    client = funcargs.get("client")
     if report.failed:
         item.session.stash[FAILED] = True
     if report.failed and report.when in {"setup", "call"} and isinstance(client, PlaygroundClient):
         FAILURES.mkdir(parents=True, exist_ok=True)
         path = FAILURES / (re.sub(r"[^\w.-]+", "_", item.nodeid) + ".png")
         client.page.screenshot(path=path, full_page=True)
-        session = item.funcargs.get("playground")
+        session = funcargs.get("playground")
         logs = f"; logs: {session.workdir}" if isinstance(session, PlaygroundSession) else ""
         report.sections.append(("browser", f"screenshot of the page: {path}{logs}"))
     return report

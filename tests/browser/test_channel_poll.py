@@ -29,6 +29,7 @@ def test_two_people_vote_and_the_channel_sees_the_count(
     expect(poll.get_by_text("回答 1人")).to_be_visible()
 
     clicked = my_click.value.post_data_json
+    assert clicked is not None
     other_choice = {**clicked["value"]["action"]["data"], "choice": OPTIONS.index("洋食")}
     click_card_button_in_channel(playground.url, COLLEAGUES[0], clicked, other_choice)
     expect(poll.get_by_text("回答 2人")).to_be_visible()

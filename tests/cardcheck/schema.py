@@ -63,7 +63,8 @@ def _explain(error: ValidationError) -> list[Problem]:
 
 def _explain_typed(error: ValidationError, type_name: str, at: str) -> list[Problem]:
     """Report the errors of the branch for this `type`, or that no branch accepts it."""
-    branches: list[dict[str, Any]] = error.validator_value
+    branches = error.validator_value
+    assert isinstance(branches, list)  # the anyOf / oneOf branches
     matching = [index for index, branch in enumerate(branches) if type_name in _types(json.dumps(branch))]
     if not matching:
         allowed = sorted({name for branch in branches for name in _types(json.dumps(branch))})

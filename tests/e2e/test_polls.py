@@ -116,7 +116,9 @@ async def test_a_poll_made_in_the_dialog_is_previewed_posted_and_valid(bot: Runn
     lang = locale[:2]
     await room.say("投票" if lang == "ja" else "poll", locale=locale)
     [entry] = room.posted()
-    [button] = card_of(entry)["actions"]
+    card = card_of(entry)
+    assert card is not None
+    [button] = card["actions"]
     assert button["data"] == {"msteams": {"type": "task/fetch"}, "dialog": "createPoll"}
     fetched = await room._post(bot.channel.builder.task_fetch(button["data"], **room._where(None, locale)))
     form = fetched["task"]["value"]["card"]["content"]
@@ -265,14 +267,15 @@ async def test_forged_closed_and_unknown_votes_change_nothing(bot: RunningBot) -
     room = await Room.install(bot)
     poll = await room.create()
     voter = bot.channel.builder.user("鈴木 一郎")
-    for data, key in [
+    refused: list[tuple[dict[str, Any], str]] = [
         ({"poll_id": "0" * 32, "choice": 0}, "polls.vote.unknown"),
         ({"poll_id": "../../etc", "choice": 0}, "polls.vote.unknown"),
         ({"poll_id": poll.poll_id, "choice": 3}, "polls.vote.invalid"),
         ({"poll_id": poll.poll_id, "choice": -1}, "polls.vote.invalid"),
         ({"poll_id": poll.poll_id, "choices": "0,1"}, "polls.vote.invalid"),  # single-select
         ({"poll_id": poll.poll_id, "choice": "x"}, "polls.vote.invalid"),
-    ]:
+    ]
+    for data, key in refused:
         assert (await room.click("poll.vote", data, voter))["value"] == t(key), data
     assert await count(bot, poll_ballots) == 0
     await room.click("poll.close", {"poll_id": poll.poll_id})

@@ -68,11 +68,12 @@ async def test_a_poll_id_used_elsewhere_counts_nothing_and_shows_nothing(
     conversation, creator = elsewhere(bot, room, where)
     lang = locale[:2]
     before = len(bot.channel.activities_in(conversation.id))
-    for verb, data in [
+    clicks: list[tuple[str, dict[str, Any]]] = [
         (poll_cards.VOTE, {"poll_id": poll.poll_id, "choice": 0}),
         (poll_cards.VIEW, {"poll_id": poll.poll_id}),
         *[(verb, {"poll_id": poll.poll_id, "repeat_kind": "none"}) for verb in CREATOR_VERBS],
-    ]:
+    ]
+    for verb, data in clicks:
         answer = await click(bot, conversation, creator, verb, data, locale)
         assert answer["type"] == "application/vnd.microsoft.activity.message", (verb, answer)
         assert answer["value"] == t("polls.elsewhere", lang), verb

@@ -11,7 +11,7 @@ import pytest
 
 from bot.ideas.analyser import MAX_ANALYSED_CHARS, analyse
 from bot.ideas.similar import SimilarIdeas
-from tests.support.similar_ideas import Corpus, evaluate, index_of, load_corpus
+from tests.support.similar_ideas import Corpus, Direction, evaluate, index_of, load_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_PRECISION_AT_1 = 0.90
@@ -44,7 +44,7 @@ def test_the_corpus_has_enough_genuine_paraphrases(corpus: Corpus) -> None:
 
 
 def test_the_paraphrase_ranks_first_for_90_percent_and_in_the_top_3_for_98(corpus: Corpus) -> None:
-    direction = "original→paraphrase"
+    direction: Direction = "original→paraphrase"
     result = evaluate(index_of(corpus, direction), corpus, direction)
     summary = f"p@1 {result.precision_at_1:.3f}, top-3 {result.recall_at_3:.3f}; misses:\n" + "\n".join(result.misses)
     assert result.pairs == len(corpus.pairs)
@@ -55,7 +55,7 @@ def test_the_paraphrase_ranks_first_for_90_percent_and_in_the_top_3_for_98(corpu
 def test_the_other_way_round_the_original_is_in_the_top_3(corpus: Corpus) -> None:
     """Indexing the paraphrases and querying with the originals is harder (the near-miss ideas were written
     around the originals' wording): top-3 holds, precision@1 is lower (see docs/BENCHMARKS.md)."""
-    direction = "paraphrase→original"
+    direction: Direction = "paraphrase→original"
     result = evaluate(index_of(corpus, direction), corpus, direction)
     summary = f"p@1 {result.precision_at_1:.3f}, top-3 {result.recall_at_3:.3f}; misses:\n" + "\n".join(result.misses)
     assert result.recall_at_3 >= TARGET_TOP3, summary

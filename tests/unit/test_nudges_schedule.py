@@ -94,10 +94,16 @@ def test_working_days_only_moves_to_the_next_working_day(
     assert next_delivery(schedule, after) == expected
 
 
+def following(schedule: Schedule, after: datetime) -> datetime:
+    moment = next_delivery(schedule, after)
+    assert moment is not None, "a repeating schedule always has a next delivery"
+    return moment
+
+
 def test_a_daily_working_days_nudge_posts_once_per_working_day_never_twice() -> None:
     schedule = Schedule(Kind.DAILY, NINE, working_days_only=True)
     runs, moment = [], at(2026, 12, 18)
-    while (moment := next_delivery(schedule, moment)) < at(2027, 1, 16):
+    while (moment := following(schedule, moment)) < at(2027, 1, 16):
         runs.append(moment)
     assert len(runs) == len(set(runs))
     assert all(is_working_day(run.date()) and run.time() == NINE for run in runs)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LABELS = {k: k.upper() for k in ("question", "ballots", "withheld", "option", "votes", "share", "voter")}
 
 
-def sample_poll(**changes: object) -> Poll:
+def sample_poll(**changes: Any) -> Poll:
     base = Poll(
         poll_id="a" * 32,
         tenant_id="t",

@@ -24,6 +24,7 @@ from aiohttp import web
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 from botframework.connector.auth import PasswordServiceClientCredentialFactory
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 
 from tests.teams_channel import Conversation, TeamsChannel, User, load_signer, load_state
@@ -69,9 +70,11 @@ def test_openid_and_jwks_served_and_signed_token_validates(channel: TeamsChannel
 
     token = channel.sign_channel_token(channel.app_id, channel.service_url)
     assert jwt.get_unverified_header(token)["kid"] == "teams-key-1"
+    key = RSAAlgorithm.from_jwk(json.dumps(keys["teams-key-1"]))
+    assert isinstance(key, RSAPublicKey)  # the JWKS serves the public half only
     claims = jwt.decode(
         token,
-        RSAAlgorithm.from_jwk(json.dumps(keys["teams-key-1"])),
+        key,
         algorithms=["RS256"],
         audience=channel.app_id,
         issuer=channel.issuer,
@@ -204,7 +207,8 @@ async def test_send_reply_update_delete_are_recorded(channel: TeamsChannel, http
 
     assert [c.operation for c in channel.calls(conversation_id=cid)] == ["send", "reply", "update", "delete"]
     assert [a["text"] for a in channel.activities_in(cid)] == ["one", "two"]
-    assert channel.activity(cid, sent)["text"] == "1!"
+    updated = channel.activity(cid, sent)
+    assert updated is not None and updated["text"] == "1!"
     assert channel.activity(cid, replied) is None
     assert channel.calls(method="PUT")[0].activity_id == sent
 
@@ -464,9 +468,11 @@ def test_cli_writes_state_serves_stats_and_stops_on_sigterm(tmp_path: Path) -> N
         assert (tmp_path / "channel-key.pem").exists()
         keys = requests.get(state["jwks_url"], timeout=5).json()["keys"]
         token = load_signer(tmp_path)(state["service_url"])
+        key = RSAAlgorithm.from_jwk(json.dumps(keys[0]))
+        assert isinstance(key, RSAPublicKey)
         claims = jwt.decode(
             token,
-            RSAAlgorithm.from_jwk(json.dumps(keys[0])),
+            key,
             algorithms=["RS256"],
             audience=state["app_id"],
             issuer=state["issuer"],

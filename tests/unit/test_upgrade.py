@@ -78,7 +78,7 @@ async def test_every_stored_job_survives_the_upgrade_as_timed_work(database_url:
         async with engine.begin() as conn:
             await conn.run_sync(lambda sync: sync.execute(sa.text("DROP TABLE IF EXISTS alembic_version")))
             for table in reversed(await conn.run_sync(lambda sync: inspect(sync).get_table_names())):
-                await conn.run_sync(lambda sync, table=table: sync.execute(sa.text(f'DROP TABLE "{table}"')))
+                await conn.execute(sa.text(f'DROP TABLE "{table}"'))
             await conn.run_sync(_old_deployment)
     finally:
         await engine.dispose()
