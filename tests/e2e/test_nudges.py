@@ -109,7 +109,7 @@ async def test_a_nudge_made_in_the_dialog_is_confirmed_scheduled_and_posted(bot:
 async def test_a_21_00_nudge_waits_for_the_end_of_quiet_hours(bot: RunningBot) -> None:
     room = await Room.install(bot)
     nudge = await room.create({**WEEKLY, "kind": "daily", "time": "21:00"})
-    planned = (await due_of(bot, nudge))
+    planned = await due_of(bot, nudge)
     assert planned is not None and (planned.hour, planned.minute) == (8, 0)  # shifted, not dropped
 
     nine_pm = (planned - timedelta(days=1)).replace(hour=21)
@@ -130,14 +130,14 @@ async def test_paused_nudges_post_nothing_until_resumed(bot: RunningBot) -> None
     shown = "\n".join(texts(body["value"]))
     assert t("nudges.status.paused") in shown and t("nudges.button.resume") in shown
 
-    due = (await due_of(bot, nudge))
+    due = await due_of(bot, nudge)
     await bot.run_timed(POST, nudge.nudge_id, due)
     assert len(room.posted()) == 1
     assert (await due_of(bot, nudge)) == due + timedelta(days=7)  # the job keeps running
 
     body = await room.click("nudge.resume", nudge.nudge_id)
     assert t("nudges.button.pause") in "\n".join(texts(body["value"]))
-    resumed = (await due_of(bot, nudge))
+    resumed = await due_of(bot, nudge)
     await bot.run_timed(POST, nudge.nudge_id, resumed)
     assert len(room.posted()) == 2 and WEEKLY["text"] in room.posted()[-1]
 
@@ -166,7 +166,7 @@ async def test_edit_opens_the_form_prefilled_and_changes_text_and_schedule(bot: 
         "daily",
         True,
     )
-    run = (await due_of(bot, changed))
+    run = await due_of(bot, changed)
     assert (run.hour, run.minute) == (12, 15)
 
 
@@ -233,7 +233,7 @@ async def test_a_snoozed_user_gets_nothing_in_their_personal_chat_for_a_week(bot
     assert "まで、このチャットへのナッジを止めます" in room.posted()[-1]
     before = len(room.posted())
 
-    tomorrow = (await due_of(bot, nudge))
+    tomorrow = await due_of(bot, nudge)
     await bot.run_timed(POST, nudge.nudge_id, tomorrow)
     assert len(room.posted()) == before
 
