@@ -27,7 +27,8 @@ migrate: deps
 run: deps migrate
 	$(PY) app.py
 
-test: dev-deps
+# Lint first: a lint error fails `make test` (and CI) before any test runs.
+test: lint
 	bash scripts/test.sh
 
 # The bot (local dev mode, data/playground.db) behind the Microsoft 365 Agents Playground, a Teams-like web client
@@ -56,8 +57,12 @@ chaos: dev-deps
 package: deps
 	$(PY) scripts/package.py
 
+# ruff (lint and formatting), mypy and the layer contracts (pyproject.toml's [tool.mypy] and [tool.importlinter]).
 lint: dev-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .import_linter_cache
