@@ -22,6 +22,7 @@ from aiohttp import web
 
 from bot.adapter import MessagesEndpoint, TeamsAdapter
 from bot.anonymity import load_key
+from bot.audit import AuditLog
 from bot.card_updates import INTERVAL_SECONDS, CardRefresher
 from bot.claims import ActivityClaims
 from bot.clock import SYSTEM_CLOCK, Clock
@@ -292,6 +293,8 @@ def _build(
         clock=clock,
         anonymity_key=load_key(settings),
         routes=routes,
+        audit=AuditLog(store.engine, clock),
+        features=platform.features,
     )
     for feature_type in feature_types:
         platform.features[feature_type.name] = feature_type(context)

@@ -6,12 +6,14 @@ object; nothing is global, nothing is cached per module, and a turn carries no b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.audit import AuditLog
 from bot.card_updates import CardRefresher
 from bot.clock import Clock
 from bot.languages import LanguagePreferences
@@ -23,9 +25,11 @@ from bot.store.preferences import Preferences
 from bot.timed import TimedWork
 
 if TYPE_CHECKING:
+    from bot.feature import Feature
     from bot.routes import RouteTable
 
 S = TypeVar("S", bound=EnvSettings)
+F = TypeVar("F", bound="Feature")
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,19 @@ class Context:
     clock: Clock
     anonymity_key: bytes  # derive a purpose key from it (bot.anonymity.purpose_key); never store it
     routes: RouteTable  # read-only: the help card lists the commands
+    audit: AuditLog  # who changed, revealed or exported what
+    features: Mapping[str, Feature]  # the app's features by name, for the few that work together (filled at start)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings.tz)
+
+    def feature(self, kind: type[F]) -> F:
+        """Another feature of the app, as its own type (ideas put a shortlist to the polls feature)."""
+        found = self.features.get(kind.name)
+        if not isinstance(found, kind):
+            raise LookupError(f"the app has no {kind.__name__} feature")
+        return found
 
     def feature_settings(self, model: type[S]) -> S:
         """A feature's own settings, read from the same environment as the platform's."""

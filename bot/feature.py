@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from sqlalchemy import Table
 
+from bot.permissions import Role
 from bot.routes import RouteTable
 from bot.settings import EnvSettings
 
@@ -67,10 +68,14 @@ def _mark(kind: str, key: str, **options: Any) -> Callable[[F], F]:
     return decorate
 
 
-def command(*names: str, help: str | None = None, offer: tuple[Scope, ...] = ()) -> Callable[[F], F]:
+def command(
+    *names: str, help: str | None = None, offer: tuple[Scope, ...] = (), audience: Role | None = None
+) -> Callable[[F], F]:
     """A typed command, matched by any of `names` (Japanese first, then English). `help` is its description's
-    catalog key (shown in the help card); `offer` lists the scopes whose Teams command menu offers it."""
-    return _mark("command", names[0], names=names, help=help, offer=offer)
+    catalog key (shown in the help card); `offer` lists the scopes whose Teams command menu offers it; a command
+    for an `audience` (reviewers, admins) is in no menu — Teams menus are the same for everyone — and the help
+    card lists it only to them."""
+    return _mark("command", names[0], names=names, help=help, offer=offer, audience=audience)
 
 
 def verb(name: str) -> Callable[[F], F]:
@@ -171,7 +176,10 @@ def fill_routes(
     dialogs: dict[str, dict[str, Any]] = {}
     for mark, handler in handlers:
         if mark.kind == "command":
-            routes.command(*mark.options["names"], help_key=mark.options["help"], offer=mark.options["offer"])(handler)
+            options = mark.options
+            routes.command(
+                *options["names"], help_key=options["help"], offer=options["offer"], audience=options["audience"]
+            )(handler)
         elif mark.kind == "verb":
             routes.verb(mark.key)(handler)
         elif mark.kind == "invoke":

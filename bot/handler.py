@@ -277,7 +277,12 @@ def _dialog_step(name: str, value: dict[str, Any]) -> tuple[str, str, dict[str, 
         return str(data.get("dialog") or ""), name.removeprefix("task/"), data
     if name in {"composeExtension/fetchTask", "composeExtension/submitAction"}:
         phase = "fetch" if name.endswith("fetchTask") else "submit"
-        return str(value.get("commandId") or ""), phase, {**data, "commandContext": value.get("commandContext")}
+        # "Turn this message into …" actions also get the message they were opened on.
+        context = {
+            "commandContext": value.get("commandContext"),
+            "messagePayload": _object(value.get("messagePayload")),
+        }
+        return str(value.get("commandId") or ""), phase, {**data, **context}
     return None
 
 

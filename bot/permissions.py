@@ -58,6 +58,10 @@ class Policy:
         aad = (actor.aad_object_id or "").lower()
         return bool(aad) and aad in self._configured.get(role, frozenset())
 
+    def holds_any(self, actor: Actor, roles: Role) -> bool:
+        """Whether the actor holds any of the configured roles among `roles` (admin, reviewer, moderator)."""
+        return any(roles & role and self.has(actor, role) for role in (Role.ADMIN, Role.REVIEWER, Role.MODERATOR))
+
     def is_admin(self, actor: Actor) -> bool:
         return self.has(actor, Role.ADMIN)
 
@@ -76,9 +80,8 @@ class Policy:
     async def allows(self, turn: Turn, roles: Role, *, owner: str | None = None) -> bool:
         if roles & OWNERSHIP and owner is not None and owner == turn.user_key:
             return True
-        for role in (Role.ADMIN, Role.REVIEWER, Role.MODERATOR):
-            if roles & role and self.has(turn.actor, role):
-                return True
+        if self.holds_any(turn.actor, roles):
+            return True
         return bool(roles & Role.TEAM_OWNER) and await self.is_team_owner(turn.conversation, turn.actor)
 
     async def require(self, turn: Turn, roles: Role, *, owner: str | None = None, refusal: str) -> None:

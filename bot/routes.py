@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bot.permissions import Role
     from bot.turn import Turn
 
 Card = dict[str, Any]
@@ -71,6 +72,7 @@ class Command:
     handler: Handler
     help_key: str | None = None  # its description in the catalogs (help card, Teams command menu)
     offer: tuple[str, ...] = ()  # scopes whose Teams command menu offers it: personal, team, groupChat
+    audience: Role | None = None  # only for these roles: no menu offers it, the help card lists it to them only
 
     @property
     def display_names(self) -> str:
@@ -94,14 +96,16 @@ class RouteTable:
     _fallback: Handler | None = None
 
     def command(
-        self, *names: str, help_key: str | None = None, offer: tuple[str, ...] = ()
+        self, *names: str, help_key: str | None = None, offer: tuple[str, ...] = (), audience: Role | None = None
     ) -> Callable[[Handler], Handler]:
         def add(handler: Handler) -> Handler:
             taken = {normalize(n) for c in self._commands for n in c.names}
             clash = taken & {normalize(n) for n in names}
             if clash:
                 raise ValueError(f"command name(s) already routed: {sorted(clash)}")
-            self._commands.append(Command(tuple(names), handler, help_key, offer))
+            if offer and audience is not None:
+                raise ValueError(f"{names[0]}: a command for some roles only is offered in no menu")
+            self._commands.append(Command(tuple(names), handler, help_key, offer, audience))
             return handler
 
         return add

@@ -37,7 +37,8 @@ def read_env(environ: Mapping[str, str] | None = None, env_file: Path | None = R
     return merged
 
 
-def _split(value: Any) -> frozenset[str]:
+def comma_ids(value: Any) -> frozenset[str]:
+    """A comma-separated list of ids (Entra object ids, tenant ids), folded to lower case."""
     if isinstance(value, frozenset | set | list | tuple):
         return frozenset(str(part).strip().lower() for part in value if str(part).strip())
     return frozenset(part.strip().lower() for part in str(value or "").split(",") if part.strip())
@@ -155,7 +156,7 @@ class Settings(EnvSettings):
     @field_validator("allowed_tenant_ids", "admin_aad_object_ids", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> frozenset[str]:
-        return _split(value)
+        return comma_ids(value)
 
     @field_validator("public_base_url", mode="after")
     @classmethod

@@ -22,7 +22,10 @@ class General(Feature):
     @verb("help")
     async def show_help(self, turn: Turn) -> Outcome:
         commands = [
-            (command.display_names, command.help_key) for command in self.ctx.routes.commands() if command.help_key
+            (command.display_names, command.help_key)
+            for command in self.ctx.routes.commands()
+            if command.help_key
+            and (command.audience is None or self.ctx.policy.holds_any(turn.actor, command.audience))
         ]
         return Say(card=help_card(turn.lang, commands))
 

@@ -153,3 +153,18 @@ bot_instances = Table(
     Column("heartbeat_at", UTCDateTime, nullable=False),  # written every few seconds: the database still takes writes
     PrimaryKeyConstraint("instance_id"),
 )
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("entry_id", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("feature", String(32), nullable=False),
+    Column("action", String(64), nullable=False),  # e.g. ideas.status, ideas.reveal, ideas.export
+    Column("actor_key", String(512), nullable=False),  # who did it (an admin, a reviewer, a moderator)
+    Column("actor_name", String(256), nullable=False),
+    Column("subject", String(512), nullable=False),  # what it was done to (an idea id, a broadcast id, an export)
+    Column("details", JSON, nullable=False),  # never the identity of an anonymous submitter
+    PrimaryKeyConstraint("entry_id"),
+    Index(None, "at"),
+)

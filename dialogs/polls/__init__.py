@@ -34,9 +34,10 @@ from bot.feature import (
     verb,
 )
 from bot.i18n import DEFAULT_LANGUAGE, t
+from bot.links import signed_params
 from bot.permissions import Refusal
 from bot.polls.ballots import BallotKeys, legacy_key
-from bot.polls.export import export_path, link_valid, poll_csv
+from bot.polls.export import export_path, export_route, poll_csv
 from bot.polls.model import Draft, Origin, Poll, Tally
 from bot.polls.oneliner import split_oneliner
 from bot.polls.service import PollService
@@ -373,7 +374,7 @@ class Polls(Feature):
         poll_id = request.path["poll_id"]
         query = request.query
         now = self.ctx.clock.now()
-        if not link_valid(self.service.export_key, poll_id, query.get("expires", ""), query.get("sig", ""), now):
+        if signed_params(self.service.export_key, export_route(poll_id), query, now) is None:
             known = await self.service.find(poll_id)  # the link's language is its poll's
             return HttpResponse(403, t("polls.export.link_expired", known.lang if known else DEFAULT_LANGUAGE))
         poll = await self.service.store.get(poll_id)

@@ -1,0 +1,65 @@
+"""The audit log: who changed, revealed or exported what, when — for admins to read and export.
+
+Features record their consequential actions (a status change, a reveal of a pseudonym, an export, a broadcast
+sent or recalled). Rows are only ever added; reading them is itself not logged, exporting them is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock
+from bot.store.tables import audit_log
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    entry_id: str
+    at: datetime
+    feature: str
+    action: str
+    actor_key: str
+    actor_name: str
+    subject: str
+    details: dict[str, Any]
+
+
+class AuditLog:
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    async def record(
+        self, feature: str, action: str, actor_key: str, actor_name: str, subject: str, details: Mapping[str, Any]
+    ) -> AuditEntry:
+        entry = AuditEntry(
+            uuid.uuid4().hex,
+            self._clock.now(),
+            feature,
+            action,
+            actor_key,
+            actor_name[:256],
+            subject[:512],
+            dict(details),
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(audit_log).values(**entry.__dict__))
+        return entry
+
+    async def entries(self, *, limit: int | None = None, feature: str | None = None) -> list[AuditEntry]:
+        """Newest first."""
+        query = select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.entry_id)
+        if feature is not None:
+            query = query.where(audit_log.c.feature == feature)
+        if limit is not None:
+            query = query.limit(limit)
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(query)
+        return [AuditEntry(**row._asdict()) for row in rows]
