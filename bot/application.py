@@ -252,7 +252,7 @@ def _build(
     card_interval: float,
     limits: RunnerLimits | None,
 ) -> Platform:
-    connector = BotConnector(TokenProvider(settings))
+    connector = BotConnector(TokenProvider.for_bot_connector(settings))
     sender = Sender(
         connector,
         store.conversations,
