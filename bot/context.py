@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.card_updates import CardRefresher
 from bot.clock import Clock
+from bot.graph import GraphClient
 from bot.languages import LanguagePreferences
 from bot.permissions import Policy
 from bot.sender import Sender
@@ -42,6 +43,7 @@ class Context:
     clock: Clock
     anonymity_key: bytes  # derive a purpose key from it (bot.anonymity.purpose_key); never store it
     routes: RouteTable  # read-only: the help card lists the commands
+    graph: GraphClient | None = None  # Microsoft Graph; None unless GRAPH_ENABLED (say "no Graph permission")
 
     @property
     def tz(self) -> ZoneInfo:
