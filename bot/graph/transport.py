@@ -51,6 +51,7 @@ class GraphTransport:
         self.tokens = tokens
         self.base_url = base_url.rstrip("/")
         self._origin = URL(self.base_url).origin()
+        self._base_path = URL(self.base_url).path
         self._max_attempts = max_attempts
         self._longest_wait = longest_wait
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
@@ -121,7 +122,7 @@ class GraphTransport:
             await self._sleep(wait)
 
     async def _send(self, method: str, url: URL, params: Mapping[str, str] | None, body: JSON | None) -> JSON:
-        what = f"{method} {url.path.removeprefix(URL(self.base_url).path)}"
+        what = f"{method} {url.path.removeprefix(self._base_path)}"  # for errors and logs: no query, no header
         headers = {"Authorization": f"Bearer {await self.tokens.token()}", "Accept": "application/json"}
         try:
             async with self.session.request(method, url, params=params, json=body, headers=headers) as response:

@@ -29,6 +29,7 @@ from tests.teams_channel.ratelimit import retry_after_header
 from .answers import DEFAULT_CODES, error
 from .directory import (
     JSON,
+    USER_TYPE,
     Directory,
     DirectoryGroup,
     DirectoryUser,
@@ -396,9 +397,7 @@ class GraphService:
         members = directory.transitive_members(group_id)
         page = members[start : start + int(raw_top)]
         readable = holds_any(request.roles, READ_USERS)
-        value = [
-            _select(m if readable or m["@odata.type"] != "#microsoft.graph.user" else _limited(m), query) for m in page
-        ]
+        value = [_select(m if readable or m["@odata.type"] != USER_TYPE else _limited(m), query) for m in page]
         selected = query.get("$select")
         answer: JSON = {
             "@odata.context": f"{self.base_url}/$metadata#directoryObjects" + (f"({selected})" if selected else ""),
