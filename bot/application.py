@@ -31,6 +31,7 @@ from bot.context import Context
 from bot.conversations import ConversationDirectory
 from bot.credentials import TokenProvider
 from bot.feature import Feature, HttpRequest, fill_routes
+from bot.graph import GraphClient, graph_client
 from bot.handler import OpenFlatBot
 from bot.identity import create_authentication, install_metadata_cache
 from bot.instances import Instance, sqlite_path
@@ -70,6 +71,7 @@ class Platform:
     policy: Policy
     conversations: ConversationDirectory
     languages: LanguagePreferences
+    graph: GraphClient | None = None
     features: dict[str, Feature] = field(default_factory=dict)
 
 
@@ -206,6 +208,8 @@ def create_app(
             await _bounded(feature.shut_down(), CARD_FLUSH_SECONDS, f"{feature.name} shut-down")
         await _bounded(platform.cards.flush(), CARD_FLUSH_SECONDS, "shared card updates")
         await _bounded(platform.sender.connector.close(), CLOSE_SECONDS, "the Bot Connector client")
+        if platform.graph is not None:
+            await _bounded(platform.graph.close(), CLOSE_SECONDS, "the Graph client")
         await _bounded(instance.stop(), CLOSE_SECONDS, "leaving the instance list")
         await _bounded(store.close(), CLOSE_SECONDS, "closing the database")
 
@@ -253,7 +257,7 @@ def _build(
     card_interval: float,
     limits: RunnerLimits | None,
 ) -> Platform:
-    connector = BotConnector(TokenProvider(settings))
+    connector = BotConnector(TokenProvider.for_bot_connector(settings))
     sender = Sender(
         connector,
         store.conversations,
@@ -266,6 +270,8 @@ def _build(
     runner = TimedWorkRunner(timed_store, instance, clock=clock, limits=limits)
     timed.on_plan(runner.notice)
     routes = RouteTable()
+    graph = graph_client(settings)
+    admin_group = settings.admin_group_id
     platform = Platform(
         settings=settings,
         clock=clock,
@@ -276,9 +282,14 @@ def _build(
         timed=timed,
         runner=runner,
         routes=routes,
-        policy=Policy(settings.admin_aad_object_ids, sender.member),
+        policy=Policy(
+            settings.admin_aad_object_ids,
+            sender.member,
+            (lambda user: graph.is_member(admin_group, user)) if graph and admin_group else None,
+        ),
         conversations=ConversationDirectory(store.conversations),
         languages=LanguagePreferences(store.preferences),
+        graph=graph,
     )
     context = Context(
         settings=settings,
@@ -295,6 +306,7 @@ def _build(
         routes=routes,
         audit=AuditLog(store.engine, clock),
         features=platform.features,
+        graph=graph,
     )
     for feature_type in feature_types:
         platform.features[feature_type.name] = feature_type(context)

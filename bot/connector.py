@@ -40,7 +40,8 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
-def _retry_after(headers: Any) -> float | None:
+def retry_after_of(headers: Any) -> float | None:
+    """Seconds from a Retry-After header (Bot Connector and Microsoft Graph send seconds)."""
     raw = headers.get("Retry-After")
     if raw is None:
         return None
@@ -85,8 +86,8 @@ class BotConnector:
                 if response.status == 401 and token:
                     self.tokens.invalidate()
                 if response.status >= 300:
-                    code, message = _error_of(text)
-                    raise ConnectorError(response.status, code, message, _retry_after(response.headers))
+                    code, message = error_of(text)
+                    raise ConnectorError(response.status, code, message, retry_after_of(response.headers))
                 return json.loads(text) if text.strip() else {}
         except (aiohttp.ClientError, TimeoutError) as error:
             raise ConnectorError(0, type(error).__name__, str(error)) from error
@@ -126,8 +127,8 @@ class BotConnector:
         return await self.request("GET", service_url, path)
 
 
-def _error_of(text: str) -> tuple[str, str]:
-    """The Bot Connector's `{"error": {"code", "message"}}` body, tolerating anything else."""
+def error_of(text: str) -> tuple[str, str]:
+    """The `{"error": {"code", "message"}}` body of the Bot Connector and Microsoft Graph, tolerating anything else."""
     try:
         error = json.loads(text).get("error") or {}
         return str(error.get("code", "")), str(error.get("message", ""))[:500]

@@ -1,9 +1,9 @@
-"""The bot's outbound identity: one shared MSAL app and a cached token, fetched off the event loop.
+"""The bot's outbound identity: one shared MSAL app and a cached token per resource, fetched off the event loop.
 
 botbuilder's stock factory builds a new MSAL app (and asks for a new token) on every turn, and MSAL's calls
-block. Here the app is built once per (app id, authority), the token is cached until shortly before it
-expires, concurrent callers share one refresh, and every MSAL call runs in a worker thread so a slow
-identity endpoint cannot stall other turns.
+block. Here the app is built once per provider (one for the Bot Connector, one for Microsoft Graph), the token
+is cached until shortly before it expires, concurrent callers share one refresh, and every MSAL call runs in a
+worker thread so a slow identity endpoint cannot stall other turns.
 """
 
 from __future__ import annotations
@@ -45,22 +45,45 @@ def scope_for(settings: Settings) -> str:
 
 
 class TokenProvider:
-    """Bearer tokens for Bot Connector calls; `None` in local dev mode (no app id, no auth)."""
+    """Bearer tokens for one resource (client credentials); `None` when disabled (local dev mode: no auth)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._authority = authority_for(settings)
-        self._scopes = [scope_for(settings)]
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        authority: str,
+        scope: str,
+        *,
+        purpose: str,
+        enabled: bool = True,
+    ) -> None:
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._authority = authority
+        self._scopes = [scope]
+        self._purpose = purpose  # what the token is for, in error messages
+        self._enabled = enabled
         self._app: ConfidentialClientApplication | None = None
         self._token: str | None = None
         self._expires_at = 0.0
-        self._stale = False  # the connector refused our token: MSAL's own cache must not hand it out again
+        self._stale = False  # the service refused our token: MSAL's own cache must not hand it out again
         self._lock = asyncio.Lock()
         self.refreshes = 0
 
+    @classmethod
+    def for_bot_connector(cls, settings: Settings) -> TokenProvider:
+        return cls(
+            settings.app_id,
+            settings.app_password,
+            authority_for(settings),
+            scope_for(settings),
+            purpose="Bot Connector",
+            enabled=not settings.dev_mode,
+        )
+
     @property
     def enabled(self) -> bool:
-        return not self._settings.dev_mode
+        return self._enabled
 
     def cached(self) -> str | None:
         """The current token if it is still fresh, without waiting."""
@@ -86,7 +109,7 @@ class TokenProvider:
             return self._token
 
     def invalidate(self) -> None:
-        """Forget the token after the connector rejected it (401), so the next call fetches a new one."""
+        """Forget the token after the service rejected it (401), so the next call fetches a new one."""
         self._token = None
         self._expires_at = 0.0
         self._stale = True
@@ -97,8 +120,8 @@ class TokenProvider:
             host = urlparse(self._authority).hostname or ""
             microsoft = host in _MICROSOFT_LOGIN_HOSTS
             self._app = ConfidentialClientApplication(
-                self._settings.app_id,
-                client_credential=self._settings.app_password,
+                self._client_id,
+                client_credential=self._client_secret,
                 authority=self._authority,
                 # Instance discovery asks login.microsoftonline.com about the authority: only for Microsoft hosts.
                 instance_discovery=microsoft,
@@ -112,6 +135,6 @@ class TokenProvider:
         result = self._app.acquire_token_for_client(scopes=self._scopes)
         if not result or "access_token" not in result:
             error = (result or {}).get("error", "unknown_error")
-            log.error("token request to %s failed: %s", self._authority, error)
-            raise TokenError(f"could not get a Bot Connector token from {self._authority}: {error}")
+            log.error("%s token request to %s failed: %s", self._purpose, self._authority, error)
+            raise TokenError(f"could not get a {self._purpose} token from {self._authority}: {error}")
         return result

@@ -1,8 +1,9 @@
 """One permission policy for every feature, and one way for a handler to refuse.
 
 Who may do what is a set of roles: the person a thing belongs to (its creator, or whoever subscribed a place to
-it), a bot admin (`ADMIN_AAD_OBJECT_IDS`), the owner of the team a channel belongs to (asked of Teams), and roles
-features configure (reviewers, moderators). A handler states what it needs —
+it), a bot admin (`ADMIN_AAD_OBJECT_IDS`, or a member of the Entra group `ADMIN_GROUP_ID`, asked of Graph), the
+owner of the team a channel belongs to (asked of Teams), and roles features configure (reviewers, moderators). A
+handler states what it needs —
 
     await policy.require(turn, Role.CREATOR | Role.ADMIN, owner=nudge.creator_key, refusal="nudges.not_allowed")
 
@@ -21,6 +22,7 @@ from bot.turn import Actor, Conversation, Turn
 log = logging.getLogger(__name__)
 
 MemberLookup = Callable[[str, str, str], Awaitable[dict[str, Any]]]  # (service url, team id, user id) → member
+GroupCheck = Callable[[str], Awaitable[bool]]  # Entra object id → in the admin group (nested groups count)
 
 
 class Refusal(Exception):
@@ -35,7 +37,7 @@ class Refusal(Exception):
 class Role(Flag):
     CREATOR = auto()  # the person the thing belongs to: who made the poll or nudge
     SUBSCRIBER = auto()  # the person who subscribed a place to something (the daily tip)
-    ADMIN = auto()  # ADMIN_AAD_OBJECT_IDS
+    ADMIN = auto()  # ADMIN_AAD_OBJECT_IDS, or in the group ADMIN_GROUP_ID
     TEAM_OWNER = auto()  # owner of the team the channel belongs to
     REVIEWER = auto()  # configured by a feature (ideas)
     MODERATOR = auto()  # configured by a feature (ideas: may reveal a pseudonym)
@@ -45,9 +47,10 @@ OWNERSHIP = Role.CREATOR | Role.SUBSCRIBER
 
 
 class Policy:
-    def __init__(self, admins: frozenset[str], member: MemberLookup) -> None:
+    def __init__(self, admins: frozenset[str], member: MemberLookup, admin_group: GroupCheck | None = None) -> None:
         self._configured: dict[Role, frozenset[str]] = {Role.ADMIN: frozenset(a.lower() for a in admins)}
         self._member = member
+        self._admin_group = admin_group
 
     def grant(self, role: Role, aad_object_ids: frozenset[str]) -> None:
         """Give a configured role (reviewers, moderators) to these Entra object ids."""
@@ -58,12 +61,24 @@ class Policy:
         aad = (actor.aad_object_id or "").lower()
         return bool(aad) and aad in self._configured.get(role, frozenset())
 
-    def holds_any(self, actor: Actor, roles: Role) -> bool:
-        """Whether the actor holds any of the configured roles among `roles` (admin, reviewer, moderator)."""
-        return any(roles & role and self.has(actor, role) for role in (Role.ADMIN, Role.REVIEWER, Role.MODERATOR))
+    async def is_admin(self, actor: Actor) -> bool:
+        """Listed in ADMIN_AAD_OBJECT_IDS, or a member of the admin group; when Graph can't be asked, no."""
+        if self.has(actor, Role.ADMIN):
+            return True
+        if self._admin_group is None or not actor.aad_object_id:
+            return False
+        try:
+            return await self._admin_group(actor.aad_object_id)
+        except Exception as error:
+            log.warning("could not ask Graph whether %s is in the admin group: %s", actor.aad_object_id, error)
+            return False
 
-    def is_admin(self, actor: Actor) -> bool:
-        return self.has(actor, Role.ADMIN)
+    async def holds_any(self, actor: Actor, roles: Role) -> bool:
+        """Whether the actor holds any of the roles among `roles` that belong to a person, not to a place or a
+        thing (admin, reviewer, moderator)."""
+        if roles & Role.ADMIN and await self.is_admin(actor):
+            return True
+        return any(roles & role and self.has(actor, role) for role in (Role.REVIEWER, Role.MODERATOR))
 
     async def is_team_owner(self, place: Conversation, actor: Actor) -> bool:
         """True when Teams lists the actor as an owner of the team the channel belongs to; outside a team, or when
@@ -80,7 +95,7 @@ class Policy:
     async def allows(self, turn: Turn, roles: Role, *, owner: str | None = None) -> bool:
         if roles & OWNERSHIP and owner is not None and owner == turn.user_key:
             return True
-        if self.holds_any(turn.actor, roles):
+        if await self.holds_any(turn.actor, roles):
             return True
         return bool(roles & Role.TEAM_OWNER) and await self.is_team_owner(turn.conversation, turn.actor)
 

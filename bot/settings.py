@@ -149,6 +149,36 @@ class Settings(EnvSettings):
     min_free_disk_mb: int = Field(
         200, alias="MIN_FREE_DISK_MB", ge=0, description="/healthz is degraded below this much free disk (SQLite)"
     )
+    # Microsoft Graph (bot.graph): off unless an admin granted the app its application permissions.
+    graph_enabled: bool = Field(
+        False,
+        alias="GRAPH_ENABLED",
+        description="call Microsoft Graph with the bot's app id and secret (admin group, Entra group audiences, "
+        "installing the app for people); needs the application permissions listed in docs/OPERATIONS.md",
+    )
+    admin_group_id: str = Field(
+        "",
+        alias="ADMIN_GROUP_ID",
+        description="object id of an Entra group whose members (nested groups included) are admins too; "
+        "needs GRAPH_ENABLED",
+    )
+    teams_app_id: str = Field(
+        "",
+        alias="TEAMS_APP_ID",
+        description="this app's id in the tenant's Teams app catalog; with it the bot installs itself for people "
+        "it cannot reach (needs GRAPH_ENABLED)",
+    )
+    graph_base_url: str = Field(
+        "",
+        alias="GRAPH_BASE_URL",
+        description="Microsoft Graph endpoint (national clouds, tests); empty = https://graph.microsoft.com/v1.0",
+    )
+    graph_authority: str = Field(
+        "",
+        alias="GRAPH_AUTHORITY",
+        description="login authority for Graph tokens (national clouds, tests); "
+        "empty = https://login.microsoftonline.com/<MicrosoftAppTenantId>",
+    )
     # Limits that are not configuration.
     max_body_bytes: int = Field(256 * 1024, exclude=True)
     dedupe_ttl_seconds: int = Field(24 * 3600, exclude=True)
@@ -158,7 +188,7 @@ class Settings(EnvSettings):
     def _comma_list(cls, value: Any) -> frozenset[str]:
         return comma_ids(value)
 
-    @field_validator("public_base_url", mode="after")
+    @field_validator("public_base_url", "graph_base_url", "graph_authority", mode="after")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
@@ -201,6 +231,7 @@ class Settings(EnvSettings):
                 "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL, TO_CHANNEL_FROM_BOT_LOGIN_URL, "
                 "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE."
             )
+        self._validate_graph()
         if self.anonymity_key and not re.fullmatch(r"[0-9a-fA-F]{64,}", self.anonymity_key):
             raise SettingsError("ANONYMITY_KEY must be at least 64 hex characters (32 random bytes).")
         if not self.dev_mode and not (self.anonymity_key or self.anonymity_key_file):
@@ -209,6 +240,27 @@ class Settings(EnvSettings):
                 "print(secrets.token_hex(32))'`) or ANONYMITY_KEY_FILE: anonymous ballots and ideas need a key that "
                 "is not kept in the database. Keep it in your secret store; losing it closes open anonymous polls."
             )
+
+    def _validate_graph(self) -> None:
+        needs_graph = [
+            name
+            for name, value in (("ADMIN_GROUP_ID", self.admin_group_id), ("TEAMS_APP_ID", self.teams_app_id))
+            if value
+        ]
+        if needs_graph and not self.graph_enabled:
+            raise SettingsError(f"{', '.join(needs_graph)} needs GRAPH_ENABLED=true (and its Graph permissions).")
+        if not self.graph_enabled:
+            return
+        if self.dev_mode or self.app_type.lower() == "userassignedmsi":
+            raise SettingsError(
+                "GRAPH_ENABLED=true needs MicrosoftAppId and MicrosoftAppPassword: the bot asks Entra ID for Graph "
+                "tokens with its client secret."
+            )
+        if not (self.app_tenant_id or self.graph_authority):
+            raise SettingsError("GRAPH_ENABLED=true needs MicrosoftAppTenantId: Graph answers for one tenant.")
+        for name, value in (("GRAPH_BASE_URL", self.graph_base_url), ("GRAPH_AUTHORITY", self.graph_authority)):
+            if value and not value.startswith(("https://", "http://")):
+                raise SettingsError(f"{name}={value!r} must be a URL (https://…).")
 
     def endpoint_overrides(self) -> dict[str, str]:
         """The parameterised Bot Framework endpoints that are set, under botbuilder's configuration names."""

@@ -25,7 +25,7 @@ class General(Feature):
             (command.display_names, command.help_key)
             for command in self.ctx.routes.commands()
             if command.help_key
-            and (command.audience is None or self.ctx.policy.holds_any(turn.actor, command.audience))
+            and (command.audience is None or await self.ctx.policy.holds_any(turn.actor, command.audience))
         ]
         return Say(card=help_card(turn.lang, commands))
 

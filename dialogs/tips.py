@@ -99,7 +99,7 @@ class Tips(Feature):
         return Say(card=categories_card(counted, turn.lang))
 
     async def _ratings(self, turn: Turn) -> Outcome:
-        if not self.ctx.policy.is_admin(turn.actor):
+        if not await self.ctx.policy.is_admin(turn.actor):
             return Say(text=t("tips.ratings.forbidden", turn.lang))
         return Say(card=ratings_card(await self.service.poorly_rated(), turn.lang))
 

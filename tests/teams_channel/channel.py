@@ -1,19 +1,11 @@
-"""`TeamsChannel`: the loopback Teams channel, served from its own thread and event loop.
-
-Why a thread: botbuilder fetches OpenID metadata with blocking `requests.get` and MSAL posts to the
-token endpoint synchronously, both on the bot's loop. A fake served on that same loop could never
-answer them (deadlock); on its own loop it answers while the bot's loop is blocked.
-"""
+"""`TeamsChannel`: the loopback Teams channel, served from its own thread and event loop (see `serving`)."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 import shutil
-import socket
-import ssl
 import tempfile
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,13 +29,7 @@ from .config import (
 from .connector import ConnectorCall, ConnectorService, Injection
 from .identity import IdentityProvider
 from .keys import SigningKey, TlsMaterial, write_tls_material
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    return sock
+from .serving import LoopbackServers
 
 
 class TeamsChannel:
@@ -62,7 +48,10 @@ class TeamsChannel:
         enforce_rate_limits: bool = True,
         work_dir: Path | None = None,
         channel_key: SigningKey | None = None,
+        tls: TlsMaterial | None = None,
     ) -> None:
+        """`tls`: the token endpoint's certificate (one shared by all emulators lets one CA bundle trust them all);
+        by default it is generated into `work_dir`."""
         self.app_id = app_id
         self.app_password = app_password
         self.tenant_id = tenant_id
@@ -80,88 +69,41 @@ class TeamsChannel:
         )
         self.identity.register_app(app_id, app_password)
         self.connector = ConnectorService(self.identity, enforce_rate_limits=enforce_rate_limits)
-        self._tls: TlsMaterial | None = None
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._token_runner: web.AppRunner | None = None
-        self._stop: asyncio.Event | None = None
+        self._tls = tls
+        self._servers: LoopbackServers | None = None
         self.port = 0
         self.token_port = 0
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self, timeout: float = 10.0) -> TeamsChannel:
         """Start serving in a daemon thread; returns once both ports accept connections."""
-        if self._thread is not None:
+        if self._servers is not None:
             return self
-        self._tls = write_tls_material(self._dir)
-        plain = _bind(self.host, self._requested_ports[0])
-        secure = _bind(self.host, self._requested_ports[1])
-        self.port = plain.getsockname()[1]
-        self.token_port = secure.getsockname()[1]
+        if self._tls is None:
+            self._tls = write_tls_material(self._dir)
+        servers = LoopbackServers("teams-channel-emulator", self.host, self._tls)
+        self.port = servers.listen(self._channel_app(), self._requested_ports[0])
+        self.token_port = servers.listen(self.identity.token_app(), self._requested_ports[1], tls=True)
         self.connector.base_url = self.base_url
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._serve(plain, secure, ready))
-            except BaseException as exc:  # surfaced to start()'s caller
-                failure.append(exc)
-                ready.set()
-            finally:
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name="teams-channel-emulator", daemon=True)
-        self._thread.start()
-        if not ready.wait(timeout) or failure:
-            self._thread = None
-            raise RuntimeError("Teams channel emulator failed to start") from (failure[0] if failure else None)
+        servers.start(timeout)
+        self._servers = servers
         return self
 
-    async def _serve(self, plain: socket.socket, secure: socket.socket, ready: threading.Event) -> None:
-        assert self._tls is not None
-        self._stop = asyncio.Event()
+    def _channel_app(self) -> web.Application:
         app = web.Application()
         app.add_routes(self.identity.channel_routes())
         app.add_routes(self.connector.routes())
         app.add_routes(
             [web.get("/_emulator/stats", self._stats_handler), web.post("/_emulator/reset", self._reset_handler)]
         )
-        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        tls.load_cert_chain(self._tls.cert_file, self._tls.key_file)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        self._token_runner = web.AppRunner(self.identity.token_app(), access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        await self._token_runner.setup()
-        try:
-            await web.SockSite(
-                self._runner,
-                plain,
-            ).start()
-            await web.SockSite(
-                self._token_runner,
-                secure,
-                ssl_context=tls,
-            ).start()
-            ready.set()
-            await self._stop.wait()
-        finally:
-            await self._runner.cleanup()
-            await self._token_runner.cleanup()
+        return app
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the servers, join the thread and remove generated files we own."""
-        thread, loop, stop = self._thread, self._loop, self._stop
-        if thread is None or loop is None or stop is None:
+        if self._servers is None:
             return
-        if loop.is_running():
-            loop.call_soon_threadsafe(stop.set)
-        thread.join(timeout)
-        self._thread = None
+        self._servers.stop(timeout)
+        self._servers = None
         if self._own_dir:
             shutil.rmtree(self._dir, ignore_errors=True)
 

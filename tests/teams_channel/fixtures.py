@@ -10,12 +10,19 @@ from collections.abc import Iterator
 import pytest
 
 from .channel import TeamsChannel
+from .keys import TlsMaterial, write_tls_material
 
 
 @pytest.fixture(scope="session")
-def teams_channel() -> Iterator[TeamsChannel]:
+def loopback_tls(tmp_path_factory: pytest.TempPathFactory) -> TlsMaterial:
+    """One certificate for every loopback token endpoint: MSAL trusts them all through one REQUESTS_CA_BUNDLE."""
+    return write_tls_material(tmp_path_factory.mktemp("loopback-tls"))
+
+
+@pytest.fixture(scope="session")
+def teams_channel(loopback_tls: TlsMaterial) -> Iterator[TeamsChannel]:
     """The running emulator (own thread + loop), shared by the whole session."""
-    channel = TeamsChannel().start()
+    channel = TeamsChannel(tls=loopback_tls).start()
     try:
         yield channel
     finally:
