@@ -1,7 +1,8 @@
 """The one way out: every message the bot sends, in a turn or on its own, goes through `Sender`.
 
 It keeps Teams' limits (per conversation 7/1 s, 8/2 s, 60/30 s, 1800/h; a configurable per-tenant rate for
-bot-initiated traffic), waits out `Retry-After` on 429, retries 412/502/503/504 with jittered backoff, and
+bot-initiated traffic, one budget for all instances: `bot.pacing`), waits out `Retry-After` on 429 (and slows the
+tenant's bot-initiated traffic down with it), retries 412/502/503/504 with jittered backoff, and
 records permanent failures (403: the app was removed or blocked; 404: the conversation is gone) on the stored
 conversation instead of dropping them silently. Proactive posts never go to a conversation marked removed.
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.connector import JSON, BotConnector, ConnectorError
+from bot.pacing import TenantBudget
 from bot.ratelimit import Sleep, SlidingWindowLimiter, TeamsLimits, backoff_delays
 from bot.store.conversations import ConversationRecord, ConversationStore
 from bot.store.ledger import DeliveryLedger
@@ -70,6 +72,7 @@ class Sender:
         ledger: DeliveryLedger,
         *,
         tenant_rate_per_second: float = 50.0,
+        tenant_budget: TenantBudget | None = None,
         limits: TeamsLimits | None = None,
         max_attempts: int = 6,
         sleep: Sleep = asyncio.sleep,
@@ -80,7 +83,7 @@ class Sender:
         self._conversations = conversations
         self._ledger = ledger
         self._per_conversation: SlidingWindowLimiter = limits.conversation_limiter()
-        self._per_tenant: SlidingWindowLimiter = limits.tenant_limiter(tenant_rate_per_second)
+        self._per_tenant = tenant_budget or TenantBudget(tenant_rate_per_second, clock=limits.clock, sleep=limits.sleep)
         self._max_attempts = max_attempts
         self._sleep = sleep
         self._clock = clock
@@ -138,6 +141,15 @@ class Sender:
             token = page.get("continuationToken")
             if not token:
                 return found
+
+    async def team_details(self, service_url: str, team_id: str) -> JSON:
+        """A team's name and Entra group id."""
+        return await self._deliver(team_id, None, lambda: self.connector.team_details(service_url, team_id))
+
+    async def team_channels(self, service_url: str, team_id: str) -> list[JSON]:
+        """A team's channels ({id, name}; the General channel's name is null)."""
+        answer = await self._deliver(team_id, None, lambda: self.connector.team_channels(service_url, team_id))
+        return list(answer.get("conversations") or [])
 
     # ---- bot-initiated -------------------------------------------------------------------------------------
     async def post(self, conversation_id: str, activity: JSON, *, once: str | None = None) -> Delivery:
@@ -281,6 +293,8 @@ class Sender:
                     raise
                 if error.status == 429:
                     self._per_conversation.penalize(conversation_id, delay)
+                    if tenant_id is not None:  # one 429 slows the whole tenant down (every instance): bot.pacing
+                        await self._per_tenant.back_off(tenant_id, delay)
                 log.warning("retrying %s in %.2fs after %s", conversation_id, delay, error.status)
                 await self._sleep(delay)
 

@@ -283,6 +283,18 @@ class TeamsChannel:
     def set_team_channels(self, team_id: str, channels: Sequence[Mapping[str, Any]]) -> None:
         self.connector.set_team_channels(team_id, channels)
 
+    def set_team(self, team_id: str, name: str, aad_group_id: str | None = None) -> None:
+        self.connector.set_team(team_id, name, aad_group_id)
+
+    def limit_tenant(self, per_second: int | None) -> None:
+        """Teams' per-app-per-tenant ceiling: calls beyond `per_second` in any second get 429 (until `reset`)."""
+        self.connector.limit_tenant(per_second)
+
+    @property
+    def tenant_throttled(self) -> int:
+        """Calls the tenant ceiling refused."""
+        return self.connector.counters()["tenant_throttled"]
+
     def reset(self) -> None:
         """Forget calls, activities, injections, rate windows, latency and counters (keys stay); answer again."""
         self.connector.reset()

@@ -86,7 +86,9 @@ class ConnectorState:
     members: list[dict[str, Any]] = field(default_factory=list)
     members_by_conversation: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     team_channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    teams: dict[str, dict[str, Any]] = field(default_factory=dict)  # team id → {name, aadGroupId}
     throttled: int = 0
+    tenant_throttled: int = 0  # refused by the per-tenant ceiling (when one is set)
     injected: int = 0
     unauthorized: int = 0
     latency: float = 0.0
@@ -146,6 +148,7 @@ class ConnectorService:
         self._lock = threading.Lock()
         self._state = ConnectorState()
         self._limiter = RateLimiter()
+        self._tenant_limiter: RateLimiter | None = None  # off unless a test sets a per-tenant ceiling
         self._last_activity_ms = 0
         self._answering = threading.Event()  # cleared: requests are received and held unanswered (Teams is slow)
         self._answering.set()
@@ -163,6 +166,13 @@ class ConnectorService:
         with self._lock:
             self._state = ConnectorState()
             self._limiter.reset()
+            self._tenant_limiter = None
+
+    def limit_tenant(self, per_second: int | None) -> None:
+        """Refuse (429) any rate-limited call beyond `per_second` in any one second, all conversations together, as
+        Teams does per app per tenant (this emulator serves one tenant); None turns the ceiling off."""
+        with self._lock:
+            self._tenant_limiter = None if per_second is None else RateLimiter(((1.0, per_second),))
 
     @property
     def latency(self) -> float:
@@ -211,6 +221,11 @@ class ConnectorService:
         with self._lock:
             self._state.team_channels[team_id] = [dict(c) for c in channels]
 
+    def set_team(self, team_id: str, name: str, aad_group_id: str | None = None) -> None:
+        """What `GET /v3/teams/{id}` answers for the team."""
+        with self._lock:
+            self._state.teams[team_id] = {"name": name, "aadGroupId": aad_group_id}
+
     # --- queries (any thread) ----------------------------------------------------------------
     def calls(
         self,
@@ -247,6 +262,7 @@ class ConnectorService:
             return {
                 "calls": len(s.calls),
                 "throttled": s.throttled,
+                "tenant_throttled": s.tenant_throttled,
                 "injected": s.injected,
                 "unauthorized": s.unauthorized,
                 "activities": sum(len(v) for v in s.activities.values()),
@@ -350,15 +366,28 @@ class ConnectorService:
                 code = s.blocked[conversation_id]
                 return _error(403, code, _BLOCKED_MESSAGES.get(code, "The bot is not allowed in this conversation."))
             if self.enforce_rate_limits and route.operation in RATE_LIMITED and conversation_id is not None:
-                wait = self._limiter.acquire((app_id, conversation_id))
-                if wait is not None:
-                    s.throttled += 1
-                    return _error(
-                        429, "TooManyRequests", "Too many requests.", {"Retry-After": retry_after_header(wait)}
-                    )
+                refused = self._throttle((app_id, conversation_id), app_id)
+                if refused is not None:
+                    return refused
             return self._perform(route, conversation_id, body, app_id)
 
     # The following run under self._lock.
+    def _throttle(self, conversation: tuple[str | None, str], app_id: str | None) -> web.Response | None:
+        """A 429 if the call breaks the per-conversation limits or the tenant's ceiling; else both count it."""
+        s, tenant = self._state, self._tenant_limiter
+        wait = self._limiter.wait(conversation)
+        tenant_wait = tenant.wait(app_id) if tenant is not None else None
+        if wait is None and tenant_wait is None:
+            self._limiter.hit(conversation)
+            if tenant is not None:
+                tenant.hit(app_id)
+            return None
+        if wait is None:
+            s.tenant_throttled += 1
+        s.throttled += 1
+        seconds = max(wait or 0.0, tenant_wait or 0.0)
+        return _error(429, "TooManyRequests", "Too many requests.", {"Retry-After": retry_after_header(seconds)})
+
     def _perform(self, route: _Route, cid: str | None, body: Any, app_id: str | None) -> web.Response:
         op = route.operation
         if op in ("send", "reply"):
@@ -396,7 +425,8 @@ class ConnectorService:
             channels = self._state.team_channels.get(route.team_id, [{"id": route.team_id, "name": None}])
             return web.json_response({"conversations": channels})
         if op == "team_details":
-            return web.json_response({"id": route.team_id, "name": None, "aadGroupId": None})
+            details = self._state.teams.get(route.team_id or "", {"name": None, "aadGroupId": None})
+            return web.json_response({"id": route.team_id, **details})
         if op == "list_conversations":
             convs = [{"id": c, "members": []} for c in self._state.activities]
             return web.json_response({"conversations": convs, "continuationToken": None})

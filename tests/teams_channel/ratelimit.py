@@ -1,4 +1,4 @@
-"""Sliding-window rate limiter with Teams' per-bot-per-conversation limits."""
+"""Sliding-window rate limiter with Teams' per-bot-per-conversation limits (and any other windows, e.g. per tenant)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,13 @@ class RateLimiter:
         self._hits: dict[Hashable, list[float]] = {}
 
     def acquire(self, key: Hashable) -> float | None:
+        wait = self.wait(key)
+        if wait is None:
+            self.hit(key)
+        return wait
+
+    def wait(self, key: Hashable) -> float | None:
+        """Seconds until a request on `key` would be allowed (None: now), without counting one."""
         now = self._clock()
         hits = self._hits.setdefault(key, [])
         cut = bisect.bisect_right(hits, now - self._horizon)
@@ -39,10 +46,11 @@ class RateLimiter:
             if inside >= limit:
                 # The request becomes legal once the oldest of the last `limit` hits leaves the window.
                 wait = max(wait, hits[len(hits) - limit] + window - now)
-        if wait > 0:
-            return wait
-        hits.append(now)
-        return None
+        return wait if wait > 0 else None
+
+    def hit(self, key: Hashable) -> None:
+        """Count a request on `key` now."""
+        self._hits.setdefault(key, []).append(self._clock())
 
     def reset(self) -> None:
         self._hits.clear()
