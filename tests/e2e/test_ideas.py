@@ -17,7 +17,8 @@ from bot.ideas.tables import idea_comments, idea_votes, ideas
 from tests.cardcheck import assert_valid_card
 from tests.support.bot import RunningBot, start_bot
 from tests.support.cards import card_of, texts, visible_text
-from tests.support.ideas import ADMIN, MODERATOR, PAPERLESS, REVIEWER, ROLES, IdeaBox, button, form_of, inputs
+from tests.support.ideas import ADMIN, MODERATOR, PAPERLESS, REVIEWER, ROLES, IdeaBox
+from tests.support.talk import button, form_of, inputs
 from tests.teams_channel.activities import Conversation, User
 from tests.teams_channel.channel import TeamsChannel
 
