@@ -33,6 +33,10 @@ IN_TURN_BUDGET_SECONDS = 3.0  # retries of an in-turn call end in time for the t
 MEMBERS_PAGE = 500  # the largest page of members Teams serves
 
 
+class _Withdrawn(Exception):
+    """Not a failure: the caller no longer wants this delivery (e.g. a broadcast recalled while it waited)."""
+
+
 class _SentBefore(Exception):
     """Not a failure: the ledger says this delivery went out already."""
 
@@ -152,11 +156,19 @@ class Sender:
         return list(answer.get("conversations") or [])
 
     # ---- bot-initiated -------------------------------------------------------------------------------------
-    async def post(self, conversation_id: str, activity: JSON, *, once: str | None = None) -> Delivery:
+    async def post(
+        self,
+        conversation_id: str,
+        activity: JSON,
+        *,
+        once: str | None = None,
+        wanted: Callable[[], Awaitable[bool]] | None = None,
+    ) -> Delivery:
         """Post into a stored conversation; skipped (never sent) if the bot was removed from it or blocked.
 
         `once` names the delivery (timed work: work, item, occurrence[, recipient]): the ledger is written just
-        before the request leaves, and a delivery it already has is not sent again (see `bot.store.ledger`)."""
+        before the request leaves, and a delivery it already has is not sent again (see `bot.store.ledger`).
+        `wanted` (with `once`) is asked when the rate limits let the post go: False skips it ("withdrawn")."""
         record = await self._deliverable(conversation_id)
         if isinstance(record, Delivery):
             return record
@@ -167,15 +179,24 @@ class Sender:
                 record.tenant_id,
                 lambda: self.connector.send(record.service_url, conversation_id, body),
             )
-        return await self._post_once(once, conversation_id, record, body)
+        return await self._post_once(once, conversation_id, record, body, wanted)
 
-    async def _post_once(self, once: str, conversation_id: str, record: ConversationRecord, body: JSON) -> Delivery:
+    async def _post_once(
+        self,
+        once: str,
+        conversation_id: str,
+        record: ConversationRecord,
+        body: JSON,
+        wanted: Callable[[], Awaitable[bool]] | None,
+    ) -> Delivery:
         first_try = True
 
         async def send() -> JSON:
             nonlocal first_try
             if first_try:  # after the rate limits let it go: the ledger row and the request leave together
                 first_try = False
+                if wanted is not None and not await wanted():
+                    raise _Withdrawn
                 done, activity_id = await self._ledger.begin(once, self._clock.now())
                 if done:
                     raise _SentBefore(activity_id)
@@ -185,6 +206,8 @@ class Sender:
             delivery = await self._attempt(conversation_id, record.tenant_id, send)
         except _SentBefore as before:
             return Delivery("sent", activity_id=before.activity_id, repeated=True)
+        except _Withdrawn:
+            return Delivery("skipped", error="withdrawn")
         if delivery.sent:
             await self._ledger.sent(once, delivery.activity_id)
         elif delivery.code != 0 or delivery.error_code in NOT_SENT_ERRORS:

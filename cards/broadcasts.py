@@ -59,7 +59,9 @@ def _text_of(content: Content, view: str) -> tuple[str, str]:
 def _body(broadcast: Broadcast, lang: str, view: str, acked_at: datetime | None, tz: ZoneInfo) -> list[dict[str, Any]]:
     content = broadcast.content
     title, text = _text_of(content, view)
-    meta = [t("broadcasts.card.kind", lang), t(f"broadcasts.view.{view}", lang)]
+    meta = [t("broadcasts.card.kind", lang)]
+    if len(views(content)) > 1:
+        meta.append(t(f"broadcasts.view.{view}", lang))
     if broadcast.version > 1:
         meta.append(t("broadcasts.card.corrected", lang))
     body: list[dict[str, Any]] = [
@@ -476,30 +478,31 @@ def examples() -> list[Card]:
         segments=(Segment("総務部", 6000, 4800), Segment("情報システム部", 4000, 1620), Segment("", 0, 0)),
     )
     row = Row(
-        "0" * 32,
-        "person:x",
-        "person",
-        "tenant",
-        "x",
-        None,
-        "山田 太郎",
-        None,
-        "総務部",
-        1,
-        "ja",
-        RowState.NOT_INSTALLED.value,
-        "no chat",
-        0,
-        now,
-        False,
-        None,
-        None,
-        0,
-        0,
-        "no",
-        False,
-        None,
-        now,
+        broadcast_id="0" * 32,
+        recipient_key="person:x",
+        kind="person",
+        tenant_id="tenant",
+        aad_id="x",
+        user_id=None,
+        name="山田 太郎",
+        conversation_id=None,
+        segment="総務部",
+        team_id=None,
+        size=1,
+        lang="ja",
+        state=RowState.NOT_INSTALLED.value,
+        reason="no chat",
+        attempts=0,
+        due_at=now,
+        todo=False,
+        owner=None,
+        activity_id=None,
+        shown=0,
+        want=0,
+        remind="no",
+        installed=False,
+        sent_at=None,
+        updated_at=now,
     )
     cards: list[Card] = []
     for lang in ("ja", "en"):

@@ -57,15 +57,15 @@ async def resolve(audience: Audience, directory: Directory) -> tuple[list[Recipi
     if audience.kind == AudienceKind.EVERYONE:
         return await _people([], directory, everyone=True), ""
     if audience.kind == AudienceKind.TEAMS:
-        found: list[tuple[Member, str]] = []
+        found: list[tuple[Member, str, str | None]] = []
         names = []
         for team_id in audience.teams:
             name = await directory.team_name(team_id)
             names.append(name)
-            found += [(member, name) for member in await directory.team_members(team_id)]
+            found += [(member, name, team_id) for member in await directory.team_members(team_id)]
         return await _people(found, directory), "、".join(names)
     members = await directory.group_members(audience.group)
-    return await _people([(member, "") for member in members], directory), audience.group
+    return await _people([(member, "", None) for member in members], directory), audience.group
 
 
 async def _channels(audience: Audience, directory: Directory) -> tuple[list[Recipient], str]:
@@ -82,24 +82,32 @@ async def _channels(audience: Audience, directory: Directory) -> tuple[list[Reci
         key = f"channel:{channel_id}"
         recipients.setdefault(
             key,
-            Recipient(key, "channel", channel_id, name=f"{team} / {channel}", segment=team, size=sizes[team_id]),
+            Recipient(
+                key,
+                "channel",
+                channel_id,
+                name=f"{team} / {channel}",
+                segment=team,
+                team_id=team_id,
+                size=sizes[team_id],
+            ),
         )
     return list(recipients.values()), "、".join(names)
 
 
 async def _people(
-    members: list[tuple[Member, str]], directory: Directory, *, everyone: bool = False
+    members: list[tuple[Member, str, str | None]], directory: Directory, *, everyone: bool = False
 ) -> list[Recipient]:
     """People (with the team they were found in) as recipients, each once: the first team is their segment.
     `everyone`: every person who has a chat with the bot instead."""
     chats = {
         chat.aad_id: chat
-        for chat in await directory.chats(None if everyone else {member.aad_id for member, _ in members})
+        for chat in await directory.chats(None if everyone else {member.aad_id for member, _, _ in members})
     }
     if everyone:
-        members = [(Member(chat.aad_id, chat.user_id, ""), "") for chat in chats.values()]
+        members = [(Member(chat.aad_id, chat.user_id, ""), "", None) for chat in chats.values()]
     found: dict[str, Recipient] = {}
-    for member, segment in members:
+    for member, segment, team_id in members:
         key = f"person:{member.aad_id}"
         if key in found:
             continue
@@ -113,6 +121,7 @@ async def _people(
             aad_id=member.aad_id,
             user_id=user_id,
             segment=segment,
+            team_id=team_id,
             lang=await directory.language(member.aad_id, chat.locale if chat else None),
             reachable=chat is not None or user_id is not None or directory.can_install,
         )

@@ -164,6 +164,7 @@ class Recipient:
     aad_id: str | None = None
     user_id: str | None = None  # the person's 29: id (opens a 1:1 chat when the bot shares a team with them)
     segment: str = ""  # the team (or channel, group) the report groups them by
+    team_id: str | None = None  # the team they were found in (a channel's team)
     size: int = 1  # people reached: a channel counts its team's members
     lang: str = "ja"
     reachable: bool = True  # False: no chat and no way to open one (reported "not installed" at once)
@@ -182,6 +183,7 @@ class Row:
     name: str
     conversation_id: str | None
     segment: str
+    team_id: str | None
     size: int
     lang: str
     state: str

@@ -144,6 +144,7 @@ class BroadcastStore:
                 "name": recipient.name[:256],
                 "conversation_id": recipient.conversation_id,
                 "segment": recipient.segment[:256],
+                "team_id": recipient.team_id,
                 "size": recipient.size,
                 "lang": recipient.lang,
                 "state": (RowState.HELD if recipient.reachable else RowState.NOT_INSTALLED).value,

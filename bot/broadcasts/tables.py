@@ -55,6 +55,7 @@ broadcast_recipients = Table(
     Column("name", String(256), nullable=False),
     Column("conversation_id", CONVERSATION_ID),
     Column("segment", String(256), nullable=False),
+    Column("team_id", String(512)),
     Column("size", Integer, nullable=False),
     Column("lang", String(8), nullable=False),
     Column("state", String(16), nullable=False),  # held | pending | sending | sent | failed | not_installed | cancelled

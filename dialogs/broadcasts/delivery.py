@@ -34,7 +34,8 @@ from cards.broadcasts import broadcast_card, reminder_card
 
 log = logging.getLogger(__name__)
 
-FRESH_SECONDS = 1.0  # a broadcast read for one row serves the others for this long (50 rows a second)
+FRESH_SECONDS = 0.5  # a broadcast read for one row serves the others this long (50 rows a second); a recall
+# therefore stops the posts waiting for their slot within half a second
 NOT_INSTALLED = "the app is not installed for them, and the bot may not install it (no Graph)"
 
 
@@ -52,9 +53,9 @@ class Deliveries:
     async def handle(self, row: Row) -> dict[str, Any]:
         now = self._ctx.clock.now()
         action = action_of(row)
-        broadcast = await self._broadcast(row.broadcast_id)
         if action is None:
             return unchanged(now)
+        broadcast = await self._broadcast(row.broadcast_id, row.want)
         if broadcast is None:
             return (
                 ended(RowState.CANCELLED, "the broadcast was deleted", now)
@@ -74,9 +75,10 @@ class Deliveries:
         except _Later as error:
             return later(row, action, str(error), now)
 
-    async def _broadcast(self, broadcast_id: str) -> Broadcast | None:
+    async def _broadcast(self, broadcast_id: str, version: int) -> Broadcast | None:
+        """The broadcast, as read at most a second ago — unless the row wants a newer version than that."""
         fresh = self._fresh.get(broadcast_id)
-        if fresh is not None and fresh[0] > time.monotonic():
+        if fresh is not None and fresh[0] > time.monotonic() and (fresh[1] is None or fresh[1].version >= version):
             return fresh[1]
         found = await self._store.get(broadcast_id)
         self._fresh[broadcast_id] = (time.monotonic() + FRESH_SECONDS, found)
@@ -98,7 +100,15 @@ class Deliveries:
         if conversation is None:
             return ended(RowState.NOT_INSTALLED, reason, now)
         once = ledger_key(row, Action.POST)
-        delivery = await self._ctx.sender.post(conversation, self._activity(broadcast, row.lang), once=once)
+        activity = self._activity(broadcast, row.lang)
+
+        async def still_sending() -> bool:  # asked when the tenant's slot comes: a recall meanwhile stops it
+            current = await self._broadcast(row.broadcast_id, 0)
+            return current is not None and current.status == Status.SENDING
+
+        delivery = await self._ctx.sender.post(conversation, activity, once=once, wanted=still_sending)
+        if delivery.error == "withdrawn":
+            return ended(RowState.CANCELLED, "recalled before it went out", now)
         if delivery.sent:
             return {
                 **posted(broadcast.version, delivery.activity_id, now, installed=installed),
@@ -120,6 +130,8 @@ class Deliveries:
         """Where to post: the recipient's chat; else one opened now (a team the bot shares with them), else one
         the bot gets by installing the app for them (Graph). (chat, installed it, why not)."""
         if row.conversation_id:
+            if not row.person and await self._ctx.conversations.get(row.conversation_id) is None:
+                await self._remember(row.conversation_id, row, broadcast)  # a channel the bot has not posted in yet
             return row.conversation_id, False, ""
         if not row.aad_id:
             return None, False, NOT_INSTALLED
@@ -167,10 +179,12 @@ class Deliveries:
         return chat, True, ""
 
     async def _remember(self, chat: str, row: Row, broadcast: Broadcast) -> None:
-        """A chat opened or got by installing: the sender posts only where the bot knows it may."""
+        """A chat opened or got by installing, or a channel of a team the bot is in: the sender posts only where the
+        bot knows it may."""
         record = ConversationRecord(
             conversation_id=chat,
-            conversation_type="personal",
+            conversation_type="personal" if row.person else "channel",
+            team_id=row.team_id,
             service_url=broadcast.service_url,
             bot_id=broadcast.bot_id,
             tenant_id=broadcast.tenant_id,

@@ -26,7 +26,7 @@ from .config import (
     OAUTH_SCOPE,
     OTHER_CHANNEL_KID,
 )
-from .connector import ConnectorCall, ConnectorService, Injection
+from .connector import ConnectorCall, ConnectorService, Injection, opened_chat_id
 from .identity import IdentityProvider
 from .keys import SigningKey, TlsMaterial, write_tls_material
 from .serving import LoopbackServers
@@ -272,6 +272,10 @@ class TeamsChannel:
 
     def block_conversation(self, conversation_id: str, code: str = "BotDisabledByAdmin") -> None:
         self.connector.block_conversation(conversation_id, code)
+
+    def opened_chat(self, user: User) -> str:
+        """The id of the 1:1 chat the bot gets when it opens one with `user` (create conversation)."""
+        return opened_chat_id(self.app_id, user.tenant_id, user.id)
 
     def missing_conversation(self, conversation_id: str) -> None:
         self.connector.missing_conversation(conversation_id)

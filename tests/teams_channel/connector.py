@@ -450,9 +450,7 @@ class ConnectorService:
         members = params.get("members") or []
         tenant = params.get("tenantId") or ((params.get("channelData") or {}).get("tenant") or {}).get("id") or ""
         if len(members) == 1 and not params.get("isGroup"):
-            seed = f"{app_id}|{tenant}|{members[0].get('id') or members[0].get('aadObjectId')}"
-            digest = base64.urlsafe_b64encode(hashlib.sha256(seed.encode()).digest()).decode().rstrip("=")
-            return f"a:1{digest[:40]}"
+            return opened_chat_id(app_id, tenant, members[0].get("id") or members[0].get("aadObjectId"))
         return f"19:{uuid.uuid4().hex}@thread.v2"
 
     def _create_conversation(self, cid: str | None, body: Any) -> web.Response:
@@ -494,6 +492,13 @@ class ConnectorService:
         nxt = start + size
         token = base64.urlsafe_b64encode(str(nxt).encode()).decode() if nxt < len(members) else None
         return web.json_response({"members": page, "continuationToken": token})
+
+
+def opened_chat_id(app_id: str | None, tenant_id: str, member_id: str | None) -> str:
+    """The id of the 1:1 chat a bot opens with a member (create conversation): always the same for them."""
+    seed = f"{app_id}|{tenant_id}|{member_id}"
+    digest = base64.urlsafe_b64encode(hashlib.sha256(seed.encode()).digest()).decode().rstrip("=")
+    return f"a:1{digest[:40]}"
 
 
 _BLOCKED_MESSAGES = {

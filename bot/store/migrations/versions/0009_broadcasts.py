@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(256), nullable=False),
         sa.Column("conversation_id", CONVERSATION_ID),
         sa.Column("segment", sa.String(256), nullable=False),
+        sa.Column("team_id", sa.String(512)),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("lang", sa.String(8), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
