@@ -4,21 +4,27 @@ people the bot can't reach, and everything a non-admin or a forged click might t
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 import pytest
 
-from bot.broadcasts.model import RowState, Status
+from bot.broadcasts.model import BODY_MAX, RowState, Status
+from bot.feature import declared_routes
 from bot.i18n import t
 from cards.broadcasts import moment_text
+from dialogs.broadcasts import Broadcasts
 from tests.cardcheck import assert_valid_card
 from tests.support.bot import TOKYO, start_bot
 from tests.support.broadcasts import ADMIN, ROLES, SECOND, Newsroom, form
-from tests.support.cards import texts, visible_text
+from tests.support.cards import card_of, texts, visible_text
 from tests.support.talk import button, form_of, inputs
-from tests.teams_channel.activities import User
+from tests.teams_channel.activities import Conversation, User
 from tests.teams_channel.channel import TeamsChannel
 
 
@@ -315,3 +321,274 @@ async def test_without_graph_a_group_audience_is_refused_and_members_without_cha
     rows = {row.aad_id: row for row in await newsroom.rows(sent.broadcast_id)}
     assert rows[outsider.aad_object_id].state == RowState.NOT_INSTALLED
     assert [rows[person.aad_object_id].state for person in staff] == [RowState.SENT, RowState.SENT]
+
+
+# ---- bad input says what to fix ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("fields", "where", "error"),
+    [
+        ({"title": ""}, "title", "broadcasts.error.title_empty"),
+        ({"title": " \u3000\u200b"}, "title", "broadcasts.error.title_empty"),
+        ({"body": "本" * 17_000}, "body", "broadcasts.error.body_long"),  # 50 KB
+        ({"image_url": "javascript:alert(1)"}, "image_url", "broadcasts.error.image_url"),
+        ({"image_url": "http://example.org/a.png"}, "image_url", "broadcasts.error.image_url"),
+        ({"image_url": "https://exa mple.org/a.png"}, "image_url", "broadcasts.error.image_url"),
+        ({"ack": "true", "deadline_date": "2020-01-01"}, "deadline", "broadcasts.error.deadline_past"),
+        ({"ack": "true"}, "deadline", "broadcasts.error.deadline"),
+        ({"send_date": "2020-01-01"}, "send_at", "broadcasts.error.send_past"),
+        ({"audience": "teams", "teams": ""}, "teams", "broadcasts.error.audience_empty"),
+        ({"audience": ""}, "audience", "broadcasts.error.audience_empty"),
+        ({"audience": "teams", "teams": "19:forged@thread.tacv2"}, "teams", "broadcasts.error.audience_unknown"),
+    ],
+)
+async def test_bad_input_says_what_to_fix_and_keeps_what_was_typed(
+    newsroom: Newsroom, fields: dict[str, str], where: str, error: str
+) -> None:
+    staff = await newsroom.staff(1)
+    team = await newsroom.team("総務部", staff)
+    good = form(audience="teams", teams=team.team_id, link_title="規程", link_url="https://example.org/rules")
+    typed = {**good, **fields}
+    for locale in ("ja-JP", "en-US"):
+        lang = locale[:2]
+        answer = await newsroom.compose(typed, locale=locale)
+        shown = form_of(answer)
+        assert_valid_card(shown)
+        params = {"max": BODY_MAX, "length": 17_000} if error.endswith("body_long") else {}
+        message = t(error, lang, **params)
+        said = texts(shown)
+        assert message in said, f"{error} not shown"
+        field_ids = [element.get("id") for element in _elements(shown)]
+        assert said.index(message) > 0 and where in {*field_ids, "deadline", "send_at"}
+        assert inputs(shown)["link_url"]["value"] == "https://example.org/rules"  # nothing typed is lost
+    assert await newsroom.bot.feature("broadcasts").store.recent(None, list(Status), 10) == []
+
+
+def _elements(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        return [node, *(found for value in node.values() for found in _elements(value))]
+    if isinstance(node, list):
+        return [found for item in node for found in _elements(item)]
+    return []
+
+
+# ---- admins only -----------------------------------------------------------------------------------------------------
+ADMIN_VERBS = [
+    "broadcasts.confirm",
+    "broadcasts.approval",
+    "broadcasts.approve",
+    "broadcasts.reject",
+    "broadcasts.duplicate",
+    "broadcasts.delete",
+    "broadcasts.report",
+    "broadcasts.unreachable",
+    "broadcasts.recall",
+    "broadcasts.export",
+]
+
+
+def test_every_card_action_of_broadcasts_is_listed_here() -> None:
+    routes = declared_routes([Broadcasts])
+    assert set(routes.verbs()) == {*ADMIN_VERBS, "broadcasts.ack", "broadcasts.read"}
+    assert routes.dialogs() == ["broadcasts.compose", "broadcasts.edit"]
+
+
+async def test_staff_get_a_polite_refusal_for_every_admin_command_and_action(newsroom: Newsroom) -> None:
+    [someone, other] = await newsroom.staff(2)
+    team = await newsroom.team("総務部", [someone, other])
+    sent = await newsroom.send(form(audience="teams", teams=team.team_id, ack="true", deadline_date=days_ahead()))
+    await newsroom.compose(form(audience="everyone"), step="save")
+    draft = await newsroom.latest()
+    refusal = t("broadcasts.admins_only")
+    for typed in ("お知らせ", "broadcast", "ＢＲＯＡＤＣＡＳＴ"):
+        await newsroom.say(typed, someone)
+        assert newsroom.personal_messages(someone)[-1]["text"] == refusal
+    for locale in ("ja-JP", "en-US"):
+        lang = locale[:2]
+        for verb in ADMIN_VERBS:
+            for data in ({"broadcast_id": sent.broadcast_id, "confirm": "1"}, {"broadcast_id": draft.broadcast_id}, {}):
+                answer = await newsroom.click(verb, data, someone, locale=locale)
+                assert answer["value"] == t("broadcasts.admins_only", lang), (verb, data)
+        for name in ("broadcasts.compose", "broadcasts.edit"):
+            fetched = await newsroom.fetch(name, someone, locale=locale, broadcast_id=sent.broadcast_id)
+            assert fetched["task"] == {"type": "message", "value": t("broadcasts.admins_only", lang)}
+            forged = {**form(audience="everyone"), "broadcast_id": draft.broadcast_id, "step": "review"}
+            submitted = await newsroom.submit(name, forged, someone, locale=locale)
+            assert submitted["task"]["value"] == t("broadcasts.admins_only", lang)
+    assert (await newsroom.broadcast(draft.broadcast_id)).status == Status.DRAFT
+    assert (await newsroom.broadcast(sent.broadcast_id)).status == Status.SENT
+    assert {entry.actor_key for entry in await newsroom.audit()} <= {ADMIN.aad_object_id, "bot"}  # nothing they did
+    help_text = "\n".join(texts(card_of(await _help(newsroom, someone))))
+    assert t("broadcasts.command.broadcast") not in help_text
+    assert t("broadcasts.command.broadcast") in "\n".join(texts(card_of(await _help(newsroom, ADMIN))))
+
+
+async def _help(newsroom: Newsroom, user: User) -> dict[str, Any]:
+    await newsroom.say("ヘルプ", user)
+    return newsroom.personal_messages(user)[-1]
+
+
+async def test_forged_clicks_by_recipients_change_nothing(newsroom: Newsroom) -> None:
+    [reader, outsider] = await newsroom.staff(2)
+    team = await newsroom.team("総務部", [reader])
+    sent = await newsroom.send(form(audience="teams", teams=team.team_id, ack="true", deadline_date=days_ahead()))
+    await newsroom.compose(form(audience="everyone", ack="true", deadline_date=days_ahead()), step="save")
+    draft = await newsroom.latest()
+    cases = [
+        (outsider, {"broadcast_id": sent.broadcast_id}, "broadcasts.not_recipient"),  # it did not reach them
+        (reader, {"broadcast_id": draft.broadcast_id}, "broadcasts.unknown"),  # a draft is nobody's to read yet
+        (reader, {"broadcast_id": "0" * 32}, "broadcasts.unknown"),
+        (reader, {"broadcast_id": ["x"]}, "broadcasts.unknown"),
+        (reader, {"broadcast_id": sent.broadcast_id, "preview": "1"}, "broadcasts.preview.no_effect"),
+    ]
+    for user, data, key in cases:
+        for verb in ("broadcasts.ack", "broadcasts.read"):
+            assert (await newsroom.click(verb, data, user))["value"] == t(key), (verb, data)
+    assert await newsroom.bot.feature("broadcasts").store.acknowledgements(sent.broadcast_id) == {}
+    b = newsroom.bot.channel.builder
+    stranger = b.user("外部 者", tenant_id="99999999-0000-4000-8000-000000000000")
+    where = Conversation.personal(stranger, app_id=b.app_id, tenant_id=stranger.tenant_id)
+    elsewhere = b.card_action(
+        "broadcasts.ack",
+        {"broadcast_id": sent.broadcast_id},
+        conversation=where,
+        user=stranger,
+        tenant_id=stranger.tenant_id,
+    )
+    assert (await newsroom._post(elsewhere))["value"] == t("broadcasts.unknown")  # another tenant's broadcast
+
+
+# ---- readers' languages ------------------------------------------------------------------------------------------
+async def test_each_reader_sees_their_language_and_can_switch_to_plain_japanese(newsroom: Newsroom) -> None:
+    japanese = await newsroom.staff(1, prefix="職員")
+    english = await newsroom.staff(1, prefix="Staff", locale="en-US")
+    team = await newsroom.team("総務部", [*japanese, *english])
+    versions = form(
+        audience="teams",
+        teams=team.team_id,
+        plain="12月1日から あたらしい きまりに なります。",
+        title_en="New telework policy",
+        body_en="The new policy applies from **1 December**.",
+    )
+    sent = await newsroom.send(versions)
+    [ja_card] = newsroom.received(japanese[0])
+    [en_card] = newsroom.received(english[0])
+    assert NOTICE_TITLE in texts(ja_card) and versions["body"] in texts(ja_card)
+    assert "New telework policy" in texts(en_card) and versions["body_en"] in texts(en_card)
+    plain = button(ja_card, t("broadcasts.button.view.plain"))
+    answer = await newsroom.click("broadcasts.read", plain["data"], japanese[0])
+    assert versions["plain"] in texts(answer["value"]) and t("broadcasts.button.view.ja") in texts(answer["value"])
+    original = await newsroom.click("broadcasts.read", {"broadcast_id": sent.broadcast_id, "view": "ja"}, english[0])
+    assert versions["body"] in texts(original["value"])
+    assert t("broadcasts.button.ack", "en") not in texts(en_card)  # no acknowledgement was asked for
+
+
+# ---- the CSV export --------------------------------------------------------------------------------------------------
+async def test_the_csv_lists_every_recipient_excel_safe_and_the_export_is_audited(
+    channel: TeamsChannel, sqlite_url: str
+) -> None:
+    bot = await start_bot(channel, sqlite_url, **ROLES, PUBLIC_BASE_URL="https://openflat.example.org")
+    try:
+        newsroom = Newsroom(bot)
+        await newsroom.chat(ADMIN)
+        await _export(newsroom)
+    finally:
+        await bot.stop()
+
+
+async def test_without_a_public_url_the_export_says_why(newsroom: Newsroom) -> None:
+    [reader] = await newsroom.staff(1)
+    team = await newsroom.team("総務部", [reader])
+    sent = await newsroom.send(form(audience="teams", teams=team.team_id))
+    answer = await newsroom.click("broadcasts.export", {"broadcast_id": sent.broadcast_id}, ADMIN)
+    assert answer["value"] == t("broadcasts.export.unavailable")
+
+
+async def _export(newsroom: Newsroom) -> None:
+    people = [User('=HYPERLINK("http://evil")'), User("山田 太郎")]
+    for person in people:
+        await newsroom.chat(person)
+    team = await newsroom.team("総務部", people)
+    newsroom.bot.channel.block_conversation(newsroom.chats[people[1].id].id)
+    sent = await newsroom.send(form(audience="teams", teams=team.team_id, ack="true", deadline_date=days_ahead()))
+    await newsroom.click("broadcasts.ack", {"broadcast_id": sent.broadcast_id}, people[0])
+    await newsroom.click("broadcasts.export", {"broadcast_id": sent.broadcast_id}, ADMIN)
+    shown = button(newsroom.last_card(ADMIN), t("download.button"))["url"]
+    link = newsroom.bot.url + shown.removeprefix("https://openflat.example.org")  # the bot serves the download
+    async with aiohttp.ClientSession() as http, http.get(link) as response:
+        assert response.status == 200 and response.headers["Content-Type"].startswith("text/csv")
+        raw = await response.read()
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == [
+        t(f"broadcasts.export.{name}")
+        for name in ("recipient", "kind", "segment", "state", "reason", "sent_at", "acknowledged_at", "entra_id")
+    ]
+    by_name = {row[0]: row for row in rows[1:]}
+    assert '\'=HYPERLINK("http://evil")' in by_name, "a name that is a formula is neutralised"
+    assert by_name['\'=HYPERLINK("http://evil")'][3] == t("broadcasts.state.sent")
+    assert by_name['\'=HYPERLINK("http://evil")'][6]  # acknowledged, with its time
+    assert by_name["山田 太郎"][3] == t("broadcasts.state.not_installed")
+    [export] = [entry for entry in await newsroom.audit() if entry.action == "broadcasts.export"]
+    assert (export.actor_name, export.subject, export.details) == (ADMIN.name, sent.broadcast_id, {"rows": 2})
+    query = dict(part.split("=", 1) for part in urlsplit(link).query.split("&"))
+    edited = link.replace(query["broadcast"], "0" * 32)
+    async with aiohttp.ClientSession() as http, http.get(edited) as response:
+        assert response.status == 403  # a link can't be edited into another broadcast's
+
+
+# ---- governance ------------------------------------------------------------------------------------------------------
+async def test_more_than_the_threshold_needs_approval_and_a_rejection_goes_back_with_its_reason(
+    newsroom: Newsroom,
+) -> None:
+    staff = await newsroom.staff(9)  # the threshold is 8
+    team = await newsroom.team("総務部", staff)
+    await newsroom.compose(form(audience="teams", teams=team.team_id))
+    broadcast = await newsroom.latest()
+    confirm = await newsroom.counted()
+    assert t("broadcasts.button.approval", count="9") in texts(confirm)
+    await newsroom.confirm(broadcast.broadcast_id)
+    await newsroom.bot.run_due()
+    no_reason = await newsroom.click("broadcasts.reject", {"broadcast_id": broadcast.broadcast_id}, SECOND)
+    assert no_reason["value"] == t("broadcasts.approval.reason_required")
+    rejected = await newsroom.click(
+        "broadcasts.reject", {"broadcast_id": broadcast.broadcast_id, "comment": "対象が広すぎます"}, SECOND
+    )
+    assert t("broadcasts.approval.rejected") in texts(rejected["value"])
+    await newsroom.bot.run_due()
+    told = newsroom.last_card(ADMIN)
+    assert t("broadcasts.decision.rejected", name=SECOND.name) in texts(told) and "対象が広すぎます" in texts(told)
+    assert (await newsroom.broadcast(broadcast.broadcast_id)).status == Status.DRAFT
+    assert not any(newsroom.received(person) for person in staff)
+    assert [entry.action for entry in await newsroom.audit()] == ["broadcasts.reject"]
+
+
+async def test_an_author_limited_by_configuration_is_offered_and_allowed_only_their_teams(
+    channel: TeamsChannel, sqlite_url: str
+) -> None:
+    limited = User("広報 担当", aad_object_id="0b0e0000-0000-4000-8000-00000000b003")
+    settings = {"ADMIN_AAD_OBJECT_IDS": f"{ADMIN.aad_object_id},{limited.aad_object_id}"}
+    bot = await start_bot(channel, sqlite_url, **settings)
+    try:
+        room = Newsroom(bot)
+        await room.chat(limited)
+        staff = await room.staff(2)
+        own = await room.team("広報課", staff[:1])
+        other = await room.team("総務部", staff[1:])
+        limits = f'{{"{limited.aad_object_id.upper()}": ["team:{own.team_id}"]}}'
+        await bot.stop()
+        bot = await start_bot(channel, sqlite_url, **settings, BROADCAST_AUTHOR_LIMITS=limits)
+        room.bot = bot
+        fetched = form_of(await room.fetch("broadcasts.compose", limited))
+        fields = inputs(fetched)
+        assert [c["value"] for c in fields["audience"]["choices"]] == ["channels", "teams"]
+        assert [c["value"] for c in fields["teams"]["choices"]] == [own.team_id]
+        for forged in ({"audience": "everyone"}, {"audience": "teams", "teams": other.team_id}):
+            shown = form_of(await room.compose(form(**forged), user=limited))
+            assert any(
+                t(key) in texts(shown)
+                for key in ("broadcasts.error.audience_limited", "broadcasts.error.audience_unknown")
+            )
+        sent = await room.send(form(audience="teams", teams=own.team_id), user=limited)
+        assert sent.recipients == 1 and room.received(staff[0]) and not room.received(staff[1])
+    finally:
+        await bot.stop()
