@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from bot.broadcasts.model import BODY_MAX, RowState, Status
 from bot.feature import declared_routes
 from bot.i18n import t
+from bot.store.conversations import ConversationRecord
 from cards.broadcasts import moment_text
 from dialogs.broadcasts import Broadcasts
 from tests.cardcheck import assert_valid_card
@@ -592,3 +594,51 @@ async def test_an_author_limited_by_configuration_is_offered_and_allowed_only_th
         assert sent.recipients == 1 and room.received(staff[0]) and not room.received(staff[1])
     finally:
         await bot.stop()
+
+
+# ---- another feature opens a draft --------------------------------------------------------------------------------
+async def test_a_draft_can_be_opened_prefilled_by_another_feature(newsroom: Newsroom) -> None:
+    """The idea box's 「この採用を全体に知らせる」 opens the dialog with the adopted idea and its answer."""
+    data = {"prefill_title": "採用: 会議資料のペーパーレス化", "prefill_body": "来年度から全庁で実施します。" * 1000}
+    fetched = form_of(await newsroom.fetch("broadcasts.compose", ADMIN, **data))
+    fields = inputs(fetched)
+    assert fields["title"]["value"] == data["prefill_title"]
+    assert fields["body"]["value"] == data["prefill_body"][:BODY_MAX]
+    someone = (await newsroom.staff(1))[0]
+    refused = await newsroom.fetch("broadcasts.compose", someone, **data)
+    assert refused["task"]["value"] == t("broadcasts.admins_only")
+
+
+# ---- clicks are answered at once; the fan-out comes after ------------------------------------------------------------
+async def test_clicks_are_answered_within_a_second_however_large_the_audience(newsroom: Newsroom) -> None:
+    records = [
+        ConversationRecord(
+            conversation_id=f"a:1bulk{n:05d}",
+            conversation_type="personal",
+            service_url=newsroom.bot.channel.service_url,
+            bot_id=f"28:{newsroom.bot.channel.app_id}",
+            tenant_id=newsroom.bot.channel.tenant_id,
+            user_id=f"29:bulk{n:05d}",
+            user_aad_id=f"00000000-0000-4000-8000-{n:012d}",
+            locale="ja-JP",
+        )
+        for n in range(3000)
+    ]
+    await newsroom.bot.platform.store.conversations.touch_many(records)
+    await newsroom.compose(form(audience="everyone"))
+    broadcast = await newsroom.latest()
+    await newsroom.counted()
+    await newsroom.confirm(broadcast.broadcast_id)
+    await newsroom.bot.run_due()
+    started = time.monotonic()
+    approved = await newsroom.click("broadcasts.approve", {"broadcast_id": broadcast.broadcast_id}, SECOND)
+    answered = time.monotonic() - started
+    assert t("broadcasts.confirm.started", count="3,002") in texts(approved["value"])
+    assert answered < 1.0, f"the approval of 3,002 took {answered:.2f} s to answer"
+    sent_so_far = len(newsroom.bot.channel.calls(operation="send"))
+    assert sent_so_far < 3000, "the fan-out happened after the answer"
+    started = time.monotonic()
+    recalled = await newsroom.click(
+        "broadcasts.recall", {"broadcast_id": broadcast.broadcast_id, "confirm": "1"}, ADMIN
+    )
+    assert time.monotonic() - started < 1.0 and t("broadcasts.report.title") in texts(recalled["value"])
