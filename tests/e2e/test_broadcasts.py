@@ -435,7 +435,7 @@ async def test_forged_clicks_by_recipients_change_nothing(newsroom: Newsroom) ->
     sent = await newsroom.send(form(audience="teams", teams=team.team_id, ack="true", deadline_date=days_ahead()))
     await newsroom.compose(form(audience="everyone", ack="true", deadline_date=days_ahead()), step="save")
     draft = await newsroom.latest()
-    cases = [
+    cases: list[tuple[User, dict[str, Any], str]] = [
         (outsider, {"broadcast_id": sent.broadcast_id}, "broadcasts.not_recipient"),  # it did not reach them
         (reader, {"broadcast_id": draft.broadcast_id}, "broadcasts.unknown"),  # a draft is nobody's to read yet
         (reader, {"broadcast_id": "0" * 32}, "broadcasts.unknown"),
@@ -600,12 +600,12 @@ async def test_an_author_limited_by_configuration_is_offered_and_allowed_only_th
 async def test_a_draft_can_be_opened_prefilled_by_another_feature(newsroom: Newsroom) -> None:
     """The idea box's 「この採用を全体に知らせる」 opens the dialog with the adopted idea and its answer."""
     data = {"prefill_title": "採用: 会議資料のペーパーレス化", "prefill_body": "来年度から全庁で実施します。" * 1000}
-    fetched = form_of(await newsroom.fetch("broadcasts.compose", ADMIN, **data))
+    fetched = form_of(await newsroom.fetch("broadcasts.compose", ADMIN, None, "ja-JP", **data))
     fields = inputs(fetched)
     assert fields["title"]["value"] == data["prefill_title"]
     assert fields["body"]["value"] == data["prefill_body"][:BODY_MAX]
     someone = (await newsroom.staff(1))[0]
-    refused = await newsroom.fetch("broadcasts.compose", someone, **data)
+    refused = await newsroom.fetch("broadcasts.compose", someone, None, "ja-JP", **data)
     assert refused["task"]["value"] == t("broadcasts.admins_only")
 
 
