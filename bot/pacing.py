@@ -24,7 +24,8 @@ from typing import Protocol
 
 MARGIN = 0.02  # slots 2 % wider than the rate: 20 ms of jitter at 50/s can't make 51 calls in one second
 SLOW_START = 0.5  # the share of the rate right after a back-off
-RECOVERY_SECONDS = 2.0  # from SLOW_START back to the full rate
+RECOVERY_SECONDS = 1.0  # from SLOW_START back to the full rate
+TIMER_SLACK = 0.003  # a departure this late is still on schedule (event loop timers wake a little late)
 CHUNK = 8  # slots reserved at once when several sends wait (one database round trip per CHUNK sends)
 
 Clock = Callable[[], float]
@@ -86,7 +87,7 @@ class MemoryReservations:
 class _Tenant:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     slots: deque[float] = field(default_factory=deque)  # reserved, not yet used (this clock's monotonic time)
-    last: float = float("-inf")  # this instance's latest send
+    departed: float = float("-inf")  # when this instance's latest request left (or will: departures are booked)
     paused_until: float = float("-inf")
     waiting: int = 0
 
@@ -111,27 +112,43 @@ class TenantBudget:
         self._tenants: dict[str, _Tenant] = {}
 
     async def acquire(self, tenant_id: str) -> None:
-        """Return in the tenant's next slot. Waiters go one by one in arrival order; a send never follows this
-        instance's previous one closer than the interval, so a stalled event loop can't release a burst."""
+        """Return in the tenant's next slot. Waiters go one by one in arrival order. (`depart` spaces the requests
+        themselves.)"""
         tenant = self._tenants.setdefault(tenant_id, _Tenant())
         tenant.waiting += 1
         try:
             async with tenant.lock:
                 while True:
+                    while tenant.slots and tenant.slots[0] < self._clock() - TIMER_SLACK:
+                        tenant.slots.popleft()  # passed unused (a stall): that moment's budget is gone
                     if not tenant.slots:
                         wanted = min(CHUNK, tenant.waiting)
                         offsets = await self._reservations.reserve(tenant_id, wanted, self.interval)
                         base = self._clock()
                         tenant.slots.extend(base + offset for offset in offsets)
-                    due = max(tenant.slots[0], tenant.last + self.interval, tenant.paused_until)
+                    due = max(tenant.slots[0], tenant.paused_until)
                     delay = due - self._clock()
                     if delay <= 0:
                         break
                     await self._sleep(delay)  # a back-off meanwhile drops the slots: the loop takes new ones
                 tenant.slots.popleft()
-                tenant.last = self._clock()
         finally:
             tenant.waiting -= 1
+
+    async def depart(self, tenant_id: str) -> None:
+        """Return when a request may leave: never closer than the interval to this instance's previous one. What
+        happens between a slot and the request (a database write) may stall; without this, the requests after a
+        stall would leave together and put more than the rate into one second at Teams."""
+        tenant = self._tenants.setdefault(tenant_id, _Tenant())
+        while True:
+            now = self._clock()
+            at = max(tenant.departed + self.interval, tenant.paused_until)
+            if at <= now:
+                # On time give or take the timer's own lateness: keep to the schedule (else every wake-up's
+                # millisecond would add to the interval); later than that, start a new schedule from now.
+                tenant.departed = max(at, now - TIMER_SLACK)
+                return
+            await self._sleep(at - now)  # then look again: a back-off (or another departure) may have come
 
     async def back_off(self, tenant_id: str, seconds: float) -> None:
         """Teams answered 429: the whole tenant waits `seconds`, here and (shared) in every instance."""

@@ -233,7 +233,7 @@ class BroadcastStore:
             picked = picked.with_for_update(skip_locked=True)
         statement = (
             update(broadcast_recipients)
-            .where(tuple_(R.broadcast_id, R.recipient_key).in_(picked))
+            .where(tuple_(R.broadcast_id, R.recipient_key).in_(picked), R.owner.is_(None))
             .values(owner=owner, state=case((R.state == RowState.PENDING.value, RowState.SENDING.value), else_=R.state))
             .returning(*broadcast_recipients.c)
         )

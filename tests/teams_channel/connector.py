@@ -276,6 +276,7 @@ class ConnectorService:
 
     # --- request handling (emulator loop) ---------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        arrived = time.monotonic()  # what the rate limits count: the request's arrival, not when its body is read
         raw = request.rel_url.raw_path[len(self.prefix) :]
         # Ids such as "19:abc@thread.tacv2;messageid=1" arrive percent-encoded (msrest quotes with safe='').
         segments = [unquote(s) for s in raw.split("/") if s]
@@ -307,7 +308,7 @@ class ConnectorService:
             if route is None:
                 response = _error(404, "NotFound", f"No route for {method} /{path}")
             else:
-                response = self._dispatch(route, method, path, body, app_id)
+                response = self._dispatch(route, method, path, body, app_id, arrived)
         except _Unauthorized:
             with self._lock:
                 self._state.unauthorized += 1
@@ -348,7 +349,9 @@ class ConnectorService:
         with self._lock:
             self._state.calls.append(call)
 
-    def _dispatch(self, route: _Route, method: str, path: str, body: Any, app_id: str | None) -> web.Response:
+    def _dispatch(
+        self, route: _Route, method: str, path: str, body: Any, app_id: str | None, arrived: float
+    ) -> web.Response:
         with self._lock:
             s = self._state
             for injection in s.injections:
@@ -366,21 +369,23 @@ class ConnectorService:
                 code = s.blocked[conversation_id]
                 return _error(403, code, _BLOCKED_MESSAGES.get(code, "The bot is not allowed in this conversation."))
             if self.enforce_rate_limits and route.operation in RATE_LIMITED and conversation_id is not None:
-                refused = self._throttle((app_id, conversation_id), app_id)
+                refused = self._throttle((app_id, conversation_id), app_id, arrived)
                 if refused is not None:
                     return refused
             return self._perform(route, conversation_id, body, app_id)
 
     # The following run under self._lock.
-    def _throttle(self, conversation: tuple[str | None, str], app_id: str | None) -> web.Response | None:
+    def _throttle(
+        self, conversation: tuple[str | None, str], app_id: str | None, arrived: float
+    ) -> web.Response | None:
         """A 429 if the call breaks the per-conversation limits or the tenant's ceiling; else both count it."""
         s, tenant = self._state, self._tenant_limiter
         wait = self._limiter.wait(conversation)
-        tenant_wait = tenant.wait(app_id) if tenant is not None else None
+        tenant_wait = tenant.wait(app_id, arrived) if tenant is not None else None
         if wait is None and tenant_wait is None:
             self._limiter.hit(conversation)
             if tenant is not None:
-                tenant.hit(app_id)
+                tenant.hit(app_id, arrived)
             return None
         if wait is None:
             s.tenant_throttled += 1

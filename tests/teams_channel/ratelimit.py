@@ -33,9 +33,10 @@ class RateLimiter:
             self.hit(key)
         return wait
 
-    def wait(self, key: Hashable) -> float | None:
-        """Seconds until a request on `key` would be allowed (None: now), without counting one."""
-        now = self._clock()
+    def wait(self, key: Hashable, now: float | None = None) -> float | None:
+        """Seconds until a request on `key` arriving at `now` (default: this moment) would be allowed (None: at
+        once), without counting one."""
+        now = self._clock() if now is None else now
         hits = self._hits.setdefault(key, [])
         cut = bisect.bisect_right(hits, now - self._horizon)
         if cut:
@@ -48,9 +49,9 @@ class RateLimiter:
                 wait = max(wait, hits[len(hits) - limit] + window - now)
         return wait if wait > 0 else None
 
-    def hit(self, key: Hashable) -> None:
-        """Count a request on `key` now."""
-        self._hits.setdefault(key, []).append(self._clock())
+    def hit(self, key: Hashable, now: float | None = None) -> None:
+        """Count a request on `key` arriving at `now` (default: this moment)."""
+        bisect.insort(self._hits.setdefault(key, []), self._clock() if now is None else now)
 
     def reset(self) -> None:
         self._hits.clear()
