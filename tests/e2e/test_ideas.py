@@ -504,3 +504,13 @@ async def test_a_pseudonym_is_revealed_only_by_a_moderator_with_a_reason_and_aud
     named = await box.propose(staff(box.bot), {"title": "記名の提案", "body": "", "category": "その他"})
     impossible = await box.click("ideas.reveal", {"idea_id": named.idea_id, f"reason_{named.idea_id}": "x"}, MODERATOR)
     assert impossible["value"] == t("ideas.reveal.impossible")
+
+
+async def test_a_form_sent_without_its_empty_fields_says_what_is_missing(box: IdeaBox) -> None:
+    """Teams leaves empty inputs out of a dialog's data: each missing field gets its own message."""
+    user = staff(box.bot)
+    idea = texts(form_of(await box.submit("ideas.submit", {"step": "check"}, user)))
+    assert t("ideas.error.title_empty") in idea and t("ideas.error.invalid") not in idea
+    feedback = texts(form_of(await box.submit("ideas.feedback", {"title": "遅い"}, user)))
+    assert t("ideas.error.service_empty") in feedback and t("ideas.error.satisfaction") in feedback
+    assert await count(box.bot, ideas) == 0
