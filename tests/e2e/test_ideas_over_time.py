@@ -55,9 +55,11 @@ async def test_the_digest_comes_on_monday_morning_and_on_tuesday_after_a_monday_
     box.bot.channel.reset()
     await box.bot.run_due(at("2027-01-12 09:00"))
     [digest] = [a for a in box.bot.channel.activities_in(box.channel.id) if t("ideas.digest.title") in visible_text(a)]
-    shown = texts(card_of(digest))
+    digest_card = card_of(digest)
+    assert digest_card is not None
+    assert_valid_card(digest_card)
+    shown = texts(digest_card)
     assert t("ideas.digest.count", count=1) in shown and fresh.title in shown and old.title not in shown
-    assert_valid_card(card_of(digest))
     assert await box.bot.planned(DIGEST, scope) == at("2027-01-18 09:00")
 
 
