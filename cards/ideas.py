@@ -125,18 +125,22 @@ def _listed(idea: Idea, lang: str, tz: ZoneInfo) -> dict[str, Any]:
         votes=idea.votes,
         day=day_text(idea.created_at, lang, tz),
     )
+    vote = execute(t("ideas.button.vote", lang), "ideas.vote", {"idea_id": idea.idea_id})
     return {
         "type": "Container",
         "separator": True,
-        "items": [literal(idea.title, weight="Bolder"), paragraph(line, subtle=True)],
-        "selectAction": execute(t("ideas.button.vote", lang), "ideas.vote", {"idea_id": idea.idea_id}),
+        "items": [
+            literal(idea.title, weight="Bolder"),
+            paragraph(line, subtle=True),
+            {"type": "ActionSet", "actions": [vote]},
+        ],
     }
 
 
 def list_card(
     lang: str, title: str, ideas: Sequence[Idea], *, tz: ZoneInfo = TOKYO, empty: str, periods: bool = False
 ) -> Card:
-    """A list of ideas (popular, mine, search results); each row votes for its idea when clicked."""
+    """A list of ideas (popular, search results, a call's ideas, the digest), each with its own vote button."""
     body: list[dict[str, Any]] = [heading(title)]
     body += [_listed(idea, lang, tz) for idea in ideas[:LISTED]] or [paragraph(empty)]
     actions = []
