@@ -514,3 +514,27 @@ async def test_a_form_sent_without_its_empty_fields_says_what_is_missing(box: Id
     feedback = texts(form_of(await box.submit("ideas.feedback", {"title": "遅い"}, user)))
     assert t("ideas.error.service_empty") in feedback and t("ideas.error.satisfaction") in feedback
     assert await count(box.bot, ideas) == 0
+
+
+async def test_a_team_owner_chooses_the_teams_idea_channel_and_its_ideas_go_there(box: IdeaBox) -> None:
+    b = box.bot.channel.builder
+    team_channel = Conversation.channel()
+    owner, member = b.user("佐藤 課長", user_role="owner"), b.user("鈴木 一郎")
+    box.bot.channel.set_members([owner, member], team_channel.team_id)
+    assert (await box.bot.post(b.installation_update("add", conversation=team_channel, user=owner)))[0] == 200
+    await box.say("アイデア 投稿先", member, team_channel)
+    assert t("ideas.channel.owners_only") in visible_text(box.bot.channel.activities_in(team_channel.id)[-1])
+    await box.say("アイデア 投稿先 全体", owner, team_channel)
+    assert t("ideas.channel.admins_only") in visible_text(box.bot.channel.activities_in(team_channel.id)[-1])
+    await box.say("アイデア 投稿先", owner, team_channel)
+    assert t("ideas.channel.set", scope=t("ideas.channel.team")) in texts(
+        card_of(box.bot.channel.activities_in(team_channel.id)[-1])
+    )
+    answer = await box.submit("ideas.submit", {**PAPERLESS, "title": "チームの提案"}, member, team_channel)
+    assert answer["task"]["value"] == t("ideas.posted")
+    await box.bot.run_due()
+    idea = await box.latest("チームの提案")
+    assert idea.conversation_id == team_channel.id, "an idea from the team goes to the team's idea channel"
+    elsewhere = await box.propose(b.user("本庁 職員"), {**PAPERLESS, "title": "全体の提案"})
+    await box.bot.run_due()
+    assert (await box.idea(elsewhere.idea_id)).conversation_id == box.channel.id
