@@ -250,7 +250,7 @@ class Nudges(Feature):
                 conversation_type=turn.conversation.conversation_type,
                 lang=turn.lang,
             )
-            saved: Nudge | None = await self.service.create(origin, draft, now)
+            saved: Nudge | None = await self.service.create(origin, draft, now, turn.new_id("nudge"))
         else:
             saved = await self.service.edit(editing, draft, now)
         if saved is None:

@@ -7,7 +7,6 @@ work. Everything about who submitted goes through `bot.ideas.privacy.Keys`.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,14 +52,22 @@ class IdeaService:
 
     # ---- submitting ----------------------------------------------------------------------------------------
     async def submit(
-        self, draft: Draft, user_key: str, name: str, tenant_id: str | None, reach: dict[str, str], now: datetime
-    ) -> Idea:
-        """Store a new idea; who submitted is kept only as far as its identity choice allows."""
+        self,
+        idea_id: str,
+        draft: Draft,
+        user_key: str,
+        name: str,
+        tenant_id: str | None,
+        reach: dict[str, str],
+        now: datetime,
+    ) -> tuple[Idea, bool]:
+        """Store a new idea; who submitted is kept only as far as its identity choice allows. (The idea, whether it
+        is new): the same `idea_id` again — the same turn run again — stores nothing more."""
         call_id = draft.call_id if draft.call_id and await self._call_open(draft.call_id, now) else None
         named = draft.identity == Identity.NAMED
         pseudonymous = draft.identity == Identity.PSEUDONYMOUS
         idea = Idea(
-            idea_id=uuid.uuid4().hex,
+            idea_id=idea_id,
             tenant_id=tenant_id,
             kind=draft.kind.value,
             title=draft.title,
@@ -91,10 +98,10 @@ class IdeaService:
             updated_at=now,
             status_changed_at=now,
         )
-        await self.store.add(idea)
-        if self._index is not None:
+        stored, added = await self.store.add(idea)
+        if added and self._index is not None:
             self._index.add(idea.idea_id, draft.text)
-        return idea
+        return stored, added
 
     async def _call_open(self, call_id: str, now: datetime) -> bool:
         call = await self.store.call(call_id)
@@ -154,8 +161,8 @@ class IdeaService:
     async def has_voted(self, idea: Idea, user_key: str) -> bool:
         return await self.store.has_voted(idea.idea_id, self.keys.voter_key(idea.idea_id, user_key))
 
-    async def comment(self, idea: Idea, user_key: str, name: str, text: str, now: datetime) -> int:
-        comment = Comment(uuid.uuid4().hex, idea.idea_id, name, text, now)
+    async def comment(self, comment_id: str, idea: Idea, user_key: str, name: str, text: str, now: datetime) -> int:
+        comment = Comment(comment_id, idea.idea_id, name, text, now)
         return await self.store.add_comment(comment, user_key)
 
     # ---- review ----------------------------------------------------------------------------------------------
@@ -191,6 +198,7 @@ class IdeaService:
     # ---- calls -----------------------------------------------------------------------------------------------
     async def open_call(
         self,
+        call_id: str,
         tenant_id: str | None,
         theme: str,
         description: str,
@@ -202,7 +210,7 @@ class IdeaService:
         now: datetime,
     ) -> Call:
         call = Call(
-            uuid.uuid4().hex,
+            call_id,
             tenant_id,
             theme,
             description,

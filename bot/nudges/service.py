@@ -11,7 +11,6 @@ posted into that person's 1:1 chat with the bot; nudges in channels are not affe
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -62,10 +61,11 @@ class NudgeService:
         self.quiet = quiet
 
     # ---- a team lead's actions ------------------------------------------------------------------------------
-    async def create(self, origin: Origin, draft: Draft, now: datetime) -> Nudge:
+    async def create(self, origin: Origin, draft: Draft, now: datetime, nudge_id: str) -> Nudge:
+        """Store a new nudge and plan it; the same `nudge_id` again (the same turn run again) changes nothing."""
         nudge = await self.store.add(
             Nudge(
-                nudge_id=uuid.uuid4().hex,
+                nudge_id=nudge_id,
                 tenant_id=origin.tenant_id,
                 conversation_id=origin.conversation_id,
                 place_id=place_id(origin.conversation_id),

@@ -6,11 +6,12 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.nudges.tables import nudges
 from bot.recurrence import Kind, Schedule
+from bot.store.engine import insert_for
 from bot.store.tables import utcnow
 
 
@@ -69,11 +70,14 @@ class NudgeStore:
         self._engine = engine
 
     async def add(self, nudge: Nudge) -> Nudge:
+        """Insert the nudge unless one with its id is there already; the stored nudge either way."""
         now = utcnow()
         values = {name: getattr(nudge, name) for name in _COLUMNS} | {"created_at": now, "updated_at": now}
         async with self._engine.begin() as conn:
-            await conn.execute(insert(nudges).values(values))
-        return Nudge(**values)
+            await conn.execute(insert_for(self._engine)(nudges).values(values).on_conflict_do_nothing())
+        stored = await self.get(nudge.nudge_id)
+        assert stored is not None
+        return stored
 
     async def get(self, nudge_id: str) -> Nudge | None:
         async with self._engine.connect() as conn:

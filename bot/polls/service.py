@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import uuid
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.anonymity import purpose_key
+from bot.ids import fresh_id
 from bot.polls.ballots import BallotKeys, anonymous_voter_key
 from bot.polls.model import Draft, Origin, Poll, Problem, Status, Vote, VoteResult
 from bot.polls.store import PollStore
@@ -33,10 +33,10 @@ class PollService:
         self._votes: GroupCommit[tuple[Vote, datetime], VoteResult] = GroupCommit(self._record)
 
     # ---- creating ------------------------------------------------------------------------------------------
-    def sketch(self, origin: Origin, draft: Draft) -> Poll:
+    def sketch(self, origin: Origin, draft: Draft, poll_id: str = "") -> Poll:
         """The poll a draft makes (for the preview, and what `create` stores)."""
         return Poll(
-            poll_id=uuid.uuid4().hex,
+            poll_id=poll_id or fresh_id(),
             tenant_id=origin.tenant_id,
             conversation_id=origin.conversation_id,
             conversation_type=origin.conversation_type,
@@ -58,9 +58,10 @@ class PollService:
             ballot_key_id=self.keys.current_id,
         )
 
-    async def create(self, origin: Origin, draft: Draft) -> Poll:
-        """Store a new poll (its card is posted by the caller, who then calls `posted`)."""
-        return await self.store.add(self.sketch(origin, draft))
+    async def create(self, origin: Origin, draft: Draft, poll_id: str) -> Poll:
+        """Store a new poll (its card is posted by the caller, who then calls `posted`); a poll with this id made
+        before (the same turn run again) is returned as it is."""
+        return await self.store.add(self.sketch(origin, draft, poll_id))
 
     async def posted(self, poll: Poll, activity_id: str | None) -> Poll:
         """The card is in the conversation: remember which message it is."""

@@ -45,11 +45,14 @@ class PollStore:
 
     # ---- polls ---------------------------------------------------------------------------------------------
     async def add(self, poll: Poll) -> Poll:
+        """Insert the poll unless one with its id is there already; the stored poll either way."""
         now = utcnow()
         values = {name: getattr(poll, name) for name in _COLUMNS} | {"created_at": now, "updated_at": now}
         async with self._engine.begin() as conn:
-            await conn.execute(insert(polls).values(values))
-        return Poll(**values)
+            await conn.execute(self._insert(polls).values(values).on_conflict_do_nothing())
+        stored = await self.get(poll.poll_id)
+        assert stored is not None
+        return stored
 
     async def get(self, poll_id: str) -> Poll | None:
         async with self._engine.connect() as conn:

@@ -351,11 +351,11 @@ class Ideas(Feature):
 
     async def _post(self, turn: Turn, draft: Draft) -> Outcome:
         now = self.ctx.clock.now()
-        idea = await self.service.submit(
-            draft, turn.user_key, turn.actor.name, turn.conversation.tenant_id, _reach(turn), now
+        idea, added = await self.service.submit(
+            turn.new_id("idea"), draft, turn.user_key, turn.actor.name, turn.conversation.tenant_id, _reach(turn), now
         )
         channel = await self._channel_for(turn, idea)
-        if channel is not None:
+        if channel is not None and added:
             await self.ctx.timed.plan(POST, idea.idea_id, now, {"conversation": channel[0], "lang": channel[1]})
         key = "ideas.posted" if channel is not None else "ideas.posted_no_channel"
         if draft.call_id and idea.call_id is None:
@@ -430,7 +430,9 @@ class Ideas(Feature):
                 turn.lang, idea, await self.service.store.comments(idea.idea_id), error, typed=typed
             )
             return InvokeBody(task_form(shown, t("ideas.dialog.comments", turn.lang), height="large"))
-        await self.service.comment(idea, turn.user_key, turn.actor.name, text, self.ctx.clock.now())
+        await self.service.comment(
+            turn.new_id("comment"), idea, turn.user_key, turn.actor.name, text, self.ctx.clock.now()
+        )
         current = await self.service.store.get(idea.idea_id) or idea
         self._update_card(current, await self._channel_lang(current))
         shown = forms_cards.comments_card(turn.lang, current, await self.service.store.comments(idea.idea_id))
@@ -544,9 +546,8 @@ class Ideas(Feature):
             turn.conversation.service_url,
             turn.lang,
         )
-        poll = await polls.publish(
-            origin, PollDraft(t("ideas.shortlist.question", turn.lang), options, deadline=deadline)
-        )
+        question = PollDraft(t("ideas.shortlist.question", turn.lang), options, deadline=deadline)
+        poll = await polls.publish(origin, question, turn.new_id("shortlist"))
         if poll is None:
             raise Refusal("ideas.shortlist.not_posted")
         for option, idea in enumerate(found):
@@ -602,6 +603,7 @@ class Ideas(Feature):
         if not channel:
             raise Refusal("ideas.call.no_channel")
         call = await self.service.open_call(
+            turn.new_id("call"),
             turn.conversation.tenant_id,
             parsed["theme"],
             parsed["description"],
@@ -613,7 +615,9 @@ class Ideas(Feature):
             now,
         )
         delivery = await self.ctx.sender.post(
-            channel, card_message(cards.call_card(call, 0, turn.lang, tz=self.ctx.tz))
+            channel,
+            card_message(cards.call_card(call, 0, turn.lang, tz=self.ctx.tz)),
+            once=f"{CALL_CLOSE}:{call.call_id}:card",
         )
         if delivery.sent and delivery.activity_id:
             await self.service.store.change_call(call.call_id, activity_id=delivery.activity_id)

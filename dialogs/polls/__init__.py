@@ -34,6 +34,7 @@ from bot.feature import (
     verb,
 )
 from bot.i18n import DEFAULT_LANGUAGE, t
+from bot.ids import stable_id
 from bot.links import signed_params
 from bot.permissions import Refusal
 from bot.polls.ballots import BallotKeys, legacy_key
@@ -135,9 +136,13 @@ class Polls(Feature):
 
         self.delivery.request_update(poll, later)
 
-    async def publish(self, origin: Origin, draft: Draft, *, once: str | None = None) -> Poll | None:
-        """Store the poll, post its card and plan its deadline and reminder."""
-        poll = await self.delivery.post(origin, await self.service.create(origin, draft), once=once)
+    async def publish(self, origin: Origin, draft: Draft, poll_id: str) -> Poll | None:
+        """Store the poll, post its card (once: the same `poll_id` again posts nothing new) and plan its deadline
+        and reminder."""
+        stored = await self.service.create(origin, draft, poll_id)
+        if stored.activity_id is not None:
+            return stored
+        poll = await self.delivery.post(origin, stored, once=f"{CARD}:{poll_id}")
         if poll is not None and poll.deadline is not None:
             await self.ctx.timed.plan(CLOSE, poll.poll_id, poll.deadline)
             await self._plan_reminder(poll)
@@ -163,7 +168,7 @@ class Polls(Feature):
         if problems:
             lines = [t(key, turn.lang, **params) for key, params in problems.values()]
             return Notify("\n\n".join([*lines, t("polls.oneliner.usage", turn.lang)]))
-        posted = await self.publish(self._origin(turn), Draft(question, tuple(options)))
+        posted = await self.publish(self._origin(turn), Draft(question, tuple(options)), turn.new_id("poll"))
         return None if posted else Notify(t("polls.post_failed", turn.lang))
 
     @dialog(cards.DIALOG, "fetch")
@@ -185,7 +190,7 @@ class Polls(Feature):
             empty = Tally((0,) * len(sketch.options), 0)
             preview = cards.preview_card(sketch, empty, values, threshold=self.threshold, tz=self.service.tz)
             return InvokeBody(task_form(preview, t("polls.dialog.preview", turn.lang), height="large"))
-        posted = await self.publish(origin, draft)
+        posted = await self.publish(origin, draft, turn.new_id("poll"))
         return InvokeBody(task_message(t("polls.posted" if posted else "polls.post_failed", turn.lang)))
 
     # ---- voting ----------------------------------------------------------------------------------------------
@@ -431,7 +436,7 @@ class Polls(Feature):
             service_url=template.service_url,
             lang=template.lang,
         )
-        await self.publish(origin, self.service.copy_draft(template, item.occurrence), once=item.key)
+        await self.publish(origin, self.service.copy_draft(template, item.occurrence), stable_id(item.key))
         return self.service.next_repeat(template, item.occurrence)
 
     @timed(REMIND_PEOPLE)

@@ -690,7 +690,7 @@ async def test_a_reminder_already_due_is_never_planned(bot: RunningBot) -> None:
         template.service_url,
         "ja",
     )
-    fresh = await bot.feature("polls").publish(origin, draft)
+    fresh = await bot.feature("polls").publish(origin, draft, "f" * 32)
     assert fresh is not None
     assert [item.item for item in await bot.platform.timed.items(CLOSE)] == [fresh.poll_id]
     assert await bot.platform.timed.items(REMIND) == []
