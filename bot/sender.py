@@ -158,16 +158,19 @@ class Sender:
         return await self._post_once(once, conversation_id, record, body)
 
     async def _post_once(self, once: str, conversation_id: str, record: ConversationRecord, body: JSON) -> Delivery:
-        first_try = True
-
         async def send() -> JSON:
-            nonlocal first_try
-            if first_try:  # after the rate limits let it go: the ledger row and the request leave together
-                first_try = False
-                done, activity_id = await self._ledger.begin(once, self._clock.now())
-                if done:
-                    raise _SentBefore(activity_id)
-            return await self.connector.send(record.service_url, conversation_id, body)
+            # After the rate limits let it go: the ledger row and the request leave together, on every attempt.
+            done, activity_id = await self._ledger.begin(once, self._clock.now())
+            if done:
+                raise _SentBefore(activity_id)
+            try:
+                return await self.connector.send(record.service_url, conversation_id, body)
+            except ConnectorError as error:
+                if error.status != 0 or error.code in NOT_SENT_ERRORS:
+                    # Teams answered no (a 429 among them), or the request never left: it certainly did not
+                    # arrive. Forget it before any wait for a retry, so a process that dies meanwhile loses nothing.
+                    await self._ledger.forget(once)
+                raise
 
         try:
             delivery = await self._attempt(conversation_id, record.tenant_id, send)
@@ -175,8 +178,6 @@ class Sender:
             return Delivery("sent", activity_id=before.activity_id, repeated=True)
         if delivery.sent:
             await self._ledger.sent(once, delivery.activity_id)
-        elif delivery.code != 0 or delivery.error_code in NOT_SENT_ERRORS:
-            await self._ledger.forget(once)  # it certainly did not arrive: a later try sends it
         return delivery
 
     async def update_card(self, conversation_id: str, activity_id: str, card: Card) -> Delivery:

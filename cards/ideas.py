@@ -185,10 +185,11 @@ def review_input(name: str, idea_id: str) -> str:
 def review_form(idea: Idea, lang: str, *, reviewer: bool, moderator: bool) -> list[dict[str, Any]]:
     """A reviewer's inline form for one idea: the next status, the answer (a reason for 見送り), and — for a
     moderator and a pseudonymous idea — revealing who wrote it, with the reason the audit log keeps."""
+    keep = {"title": t("ideas.review.keep", lang, status=status_text(idea.status, lang)), "value": idea.status}
     choices = [
         {"title": status_text(status.value, lang), "value": status.value}
         for status in NEXT_STATUSES[Status(idea.status)]
-    ]
+    ] + [keep]
     actions: list[dict[str, Any]] = []
     if reviewer and choices:
         form = card(

@@ -167,8 +167,14 @@ class IdeaService:
 
     # ---- review ----------------------------------------------------------------------------------------------
     async def review(self, idea: Idea, status: Status, answer: str, now: datetime) -> Idea:
-        """Move the idea to `status` with the reviewers' answer (a reason is required for 見送り)."""
-        if status not in NEXT_STATUSES[Status(idea.status)]:
+        """Move the idea to `status` with the reviewers' answer (a reason is required for 見送り), or — keeping its
+        status — give it a new official answer. The same review again (a retried click) changes nothing."""
+        if status == Status(idea.status):
+            if not answer:
+                raise ReviewError("ideas.review.answer_required")
+            if answer == idea.answer:
+                return idea
+        elif status not in NEXT_STATUSES[Status(idea.status)]:
             raise ReviewError("ideas.review.not_allowed")
         if status == Status.DECLINED and not answer:
             raise ReviewError("ideas.review.reason_required")

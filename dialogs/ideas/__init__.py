@@ -351,12 +351,13 @@ class Ideas(Feature):
 
     async def _post(self, turn: Turn, draft: Draft) -> Outcome:
         now = self.ctx.clock.now()
-        idea, added = await self.service.submit(
+        idea, _ = await self.service.submit(
             turn.new_id("idea"), draft, turn.user_key, turn.actor.name, turn.conversation.tenant_id, _reach(turn), now
         )
         channel = await self._channel_for(turn, idea)
-        if channel is not None and added:
-            await self.ctx.timed.plan(POST, idea.idea_id, now, {"conversation": channel[0], "lang": channel[1]})
+        if channel is not None and idea.activity_id is None:
+            # `ensure`: the same turn run again (a crash after storing the idea) plans its card once.
+            await self.ctx.timed.ensure(POST, idea.idea_id, now, {"conversation": channel[0], "lang": channel[1]})
         key = "ideas.posted" if channel is not None else "ideas.posted_no_channel"
         if draft.call_id and idea.call_id is None:
             key = "ideas.posted_late"
@@ -393,7 +394,7 @@ class Ideas(Feature):
         lang = str(item.payload.get("lang") or "ja")
         conversation = str(item.payload["conversation"])
         shown = card_message(self._card(idea, lang, await self._call_of(idea)))
-        delivery = await self.ctx.sender.post(conversation, shown, once=item.key)
+        delivery = await self.ctx.sender.post(conversation, shown, once=f"{POST}:{idea.idea_id}")  # one card per idea
         if delivery.transient:
             raise RetryLater(f"idea card not posted: {delivery.error}")
         if delivery.sent and delivery.activity_id:
@@ -463,6 +464,7 @@ class Ideas(Feature):
             changed = await self.service.review(idea, status, answer, self.ctx.clock.now())
         except ReviewError as refused:
             raise Refusal(str(refused)) from None
+        # Recorded and planned so that the same click run again (a crash in between) records and tells once.
         await self.ctx.audit.record(
             self.name,
             "ideas.status",
@@ -470,11 +472,12 @@ class Ideas(Feature):
             turn.actor.name,
             idea.idea_id,
             {"from": idea.status, "to": changed.status, "title": idea.title},
+            entry_id=turn.new_id("audit"),
         )
         self._update_card(changed, await self._channel_lang(changed))
         # One notice per change (a declined idea may be reconsidered and declined again: two notices).
         change = f"{idea.idea_id}:{changed.status}:{changed.status_changed_at.timestamp():.6f}"
-        await self.ctx.timed.plan(NOTIFY, change, self.ctx.clock.now())
+        await self.ctx.timed.ensure(NOTIFY, change, self.ctx.clock.now())
         return Notify(t("ideas.review.saved", turn.lang, status=cards.status_text(changed.status, turn.lang)))
 
     @verb("ideas.reveal")
@@ -507,7 +510,7 @@ class Ideas(Feature):
         delivery = await self.ctx.sender.post(
             conversation,
             card_message(cards.notification_card(idea, str(reach.get("lang") or DEFAULT_LANGUAGE))),
-            once=item.key,
+            once=f"{NOTIFY}:{item.item}",
         )
         if delivery.transient:
             raise RetryLater(f"submitter not notified: {delivery.error}")

@@ -538,3 +538,22 @@ async def test_a_team_owner_chooses_the_teams_idea_channel_and_its_ideas_go_ther
     elsewhere = await box.propose(b.user("本庁 職員"), {**PAPERLESS, "title": "全体の提案"})
     await box.bot.run_due()
     assert (await box.idea(elsewhere.idea_id)).conversation_id == box.channel.id
+
+
+async def test_a_reviewer_answers_without_moving_the_idea_and_the_submitter_hears_it(box: IdeaBox) -> None:
+    author = staff(box.bot, "回答 待ち")
+    await box.chat(author)
+    idea = await box.propose(author)
+    await box.say("レビュー", REVIEWER)
+    queue = card_of(box.personal_messages(REVIEWER)[-1])
+    assert queue is not None
+    keep = inputs(queue)[f"status_{idea.idea_id}"]["choices"][-1]
+    assert keep == {"title": t("ideas.review.keep", status=t("ideas.status.new")), "value": "new"}
+    assert (await review(box, idea.idea_id, "new"))["value"] == t("ideas.review.answer_required")
+    before = len(box.personal_messages(author))
+    await review(box, idea.idea_id, "new", "来週の会議で取り上げます。")
+    await review(box, idea.idea_id, "new", "来週の会議で取り上げます。")  # the same answer again: nothing new
+    await box.bot.run_due()
+    [note] = box.personal_messages(author)[before:]
+    assert "来週の会議で取り上げます。" in texts(card_of(note))
+    assert (await box.idea(idea.idea_id)).status == "new"

@@ -17,7 +17,7 @@ from bot.polls.tables import polls
 from bot.store.tables import processed_activities
 from tests.support.bot import RunningBot, start_bot
 from tests.support.cards import card_of, texts
-from tests.support.ideas import PAPERLESS, ROLES, IdeaBox
+from tests.support.ideas import PAPERLESS, REVIEWER, ROLES, IdeaBox
 from tests.teams_channel.activities import Conversation
 from tests.teams_channel.channel import TeamsChannel
 
@@ -96,3 +96,19 @@ async def test_an_idea_and_a_comment_made_by_turns_run_twice_exist_once(idea_bot
     await _crash_after_the_work(bot, comment)
     assert await _rows(bot, idea_comments) == 1
     assert (await box.idea(idea.idea_id)).comments == 1
+
+
+async def test_a_review_made_by_a_turn_run_twice_is_recorded_once_and_told_once(idea_bot: RunningBot) -> None:
+    bot = idea_bot
+    box = await IdeaBox.open(bot)
+    author = bot.channel.builder.user("山田 太郎")
+    await box.chat(author)
+    idea = await box.propose(author)
+    data = {"idea_id": idea.idea_id, f"status_{idea.idea_id}": "adopted", f"answer_{idea.idea_id}": "採用します"}
+    click = bot.channel.builder.card_action("ideas.review", data, conversation=await box.chat(REVIEWER), user=REVIEWER)
+    before = len(box.personal_messages(author))
+    answers = await _crash_after_the_work(bot, click)
+    assert [answer["value"] for answer in answers] == [t("ideas.review.saved", status=t("ideas.status.adopted"))] * 2
+    await bot.run_due()
+    assert len(box.personal_messages(author)) == before + 1
+    assert [entry.action for entry in await box.audit()] == ["ideas.status"]
