@@ -60,6 +60,7 @@ async def _run(channel: TeamsChannel, postgres: str, work: Path, args: argparse.
         report[f"vote_burst_{backend}"] = asdict(burst)
         if burst.ballots != burst.voters or burst.counts != burst.expected:
             report["problems"].append(f"{backend}: {burst.ballots} ballots for {burst.voters} voters")
+    (work / "ideas").mkdir()
     ideas = await idea_burst_with_kills(
         channel,
         f"sqlite+aiosqlite:///{work / 'ideas.db'}",

@@ -154,12 +154,19 @@ class Feature:
 
     @classmethod
     def marked(cls) -> list[tuple[str, Mark]]:
-        """(method name, mark) for every decorated method, in definition order."""
+        """(method name, mark) for every decorated method, in definition order (a feature made of parts: the
+        parts its class lists first come first, each in its own order)."""
         found = []
         for attribute, value in inspect.getmembers(cls, inspect.isfunction):
             for mark in value.__dict__.get("__feature_marks__", []):
                 found.append((attribute, mark))
-        return sorted(found, key=lambda pair: getattr(cls, pair[0]).__code__.co_firstlineno)
+        parts = list(reversed(cls.__mro__))
+
+        def position(pair: tuple[str, Mark]) -> tuple[int, int]:
+            owner = next(part for part in reversed(parts) if pair[0] in part.__dict__)
+            return -parts.index(owner), getattr(cls, pair[0]).__code__.co_firstlineno
+
+        return sorted(found, key=position)
 
     def handlers(self) -> list[tuple[Mark, Callable[..., Awaitable[Any]]]]:
         """Every declared handler, bound to this instance."""
