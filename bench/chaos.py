@@ -119,7 +119,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--voters", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--ideas", type=int, default=300)
+    parser.add_argument("--ideas", type=int, default=200)
     parser.add_argument("--items", type=int, default=150)
     parser.add_argument("--shared-items", type=int, default=200)
     args = parser.parse_args()

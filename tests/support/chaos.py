@@ -250,7 +250,8 @@ async def idea_burst_with_kills(
             posted = [str(activity) for activity in channel.activities_in(room.id)]
             return {title: sum(title in text for text in posted) for title in titles}
 
-        await wait_until(lambda: min(cards().values()) >= 1, 60, "every idea's card in the idea channel")
+        # Teams lets a bot post 60 messages per 30 s into one conversation: the cards take their time.
+        await wait_until(lambda: min(cards().values()) >= 1, 30 + ideas * 0.6, "every idea's card in the idea channel")
         await asyncio.sleep(1)  # a second card, if one were coming, would come now
         return IdeaBurstResult(ideas, stored, cards(), kills, time.monotonic() - started)
     finally:
