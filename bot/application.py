@@ -29,7 +29,7 @@ from bot.connector import BotConnector
 from bot.context import Context
 from bot.conversations import ConversationDirectory
 from bot.credentials import TokenProvider
-from bot.feature import Feature, HttpRequest, fill_routes
+from bot.feature import Feature, HttpRequest, fill_routes, introductions
 from bot.handler import OpenFlatBot
 from bot.identity import create_authentication, install_metadata_cache
 from bot.instances import Instance, sqlite_path
@@ -69,6 +69,7 @@ class Platform:
     policy: Policy
     conversations: ConversationDirectory
     languages: LanguagePreferences
+    introductions: tuple[str, ...] = ()  # what the running features offer newcomers (welcome and help cards)
     features: dict[str, Feature] = field(default_factory=dict)
 
 
@@ -179,7 +180,9 @@ def create_app(
         platform = _build(settings, features, store, instance, clock, card_interval, limits)
         app[PLATFORM] = platform
         adapter = TeamsAdapter(create_authentication(settings), platform.sender, dev_mode=settings.dev_mode)
-        bot = OpenFlatBot(platform.routes, platform.conversations, platform.languages, platform.sender)
+        bot = OpenFlatBot(
+            platform.routes, platform.conversations, platform.languages, platform.sender, platform.introductions
+        )
         app[MESSAGES] = MessagesEndpoint(settings, adapter, bot, ActivityClaims(store.activities, instance))
         platform.runner.handle(PURGE, lambda item: _purge(platform, item))
         await _plan_purge(platform)
@@ -278,6 +281,7 @@ def _build(
         policy=Policy(settings.admin_aad_object_ids, sender.member),
         conversations=ConversationDirectory(store.conversations),
         languages=LanguagePreferences(store.preferences),
+        introductions=introductions(feature_types),
     )
     context = Context(
         settings=settings,
@@ -292,6 +296,7 @@ def _build(
         clock=clock,
         anonymity_key=load_key(settings),
         routes=routes,
+        introductions=platform.introductions,
     )
     for feature_type in feature_types:
         platform.features[feature_type.name] = feature_type(context)

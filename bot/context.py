@@ -42,6 +42,7 @@ class Context:
     clock: Clock
     anonymity_key: bytes  # derive a purpose key from it (bot.anonymity.purpose_key); never store it
     routes: RouteTable  # read-only: the help card lists the commands
+    introductions: tuple[str, ...] = ()  # catalog keys of what the running features offer (`Feature.introduction`)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -64,12 +64,18 @@ def locale_of(activity: Activity) -> str:
 
 class OpenFlatBot(TeamsActivityHandler):
     def __init__(
-        self, routes: RouteTable, conversations: ConversationDirectory, languages: LanguagePreferences, sender: Sender
+        self,
+        routes: RouteTable,
+        conversations: ConversationDirectory,
+        languages: LanguagePreferences,
+        sender: Sender,
+        introductions: tuple[str, ...] = (),
     ) -> None:
         self._routes = routes
         self._conversations = conversations
         self._languages = languages
         self._sender = sender
+        self._introductions = introductions  # what the running features offer, for the welcome card
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Invokes hand their answer straight to the adapter (what botbuilder's `send_activity` of an
@@ -200,12 +206,15 @@ class OpenFlatBot(TeamsActivityHandler):
             await self._removed(turn_context)
 
     async def _installed(self, context: TurnContext) -> None:
-        """Teams sends both installationUpdate and conversationUpdate for one install: welcome exactly once."""
+        """Teams sends both installationUpdate and conversationUpdate for one install: welcome exactly once, in the
+        language the person who installed the app chose (else their client's)."""
         activity = context.activity
         record = record_from_activity(activity, locale_of(activity))
         if await self._conversations.install(record):
-            lang = language_of(record.locale)
-            await context.send_activity(_card_activity(welcome_card(lang)))
+            installer = activity.from_property
+            key = (getattr(installer, "aad_object_id", None) or installer.id) if installer else None
+            lang = await self._languages.language(key, record.locale) if key else language_of(record.locale)
+            await context.send_activity(_card_activity(welcome_card(lang, self._introductions)))
 
     async def _removed(self, context: TurnContext) -> None:
         await self._conversations.remove(context.activity.conversation.id)

@@ -56,6 +56,12 @@ def heading(text: str) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, **HEADING_RUN, "wrap": True, "style": "heading"}
 
 
+def subheading(text: str) -> dict[str, Any]:
+    """A section title inside a card: bold, a size below the card's title, marked as a heading for screen readers
+    (a heading's default style is the card title's size)."""
+    return {"type": "TextBlock", "text": text, "size": "Medium", "weight": "Bolder", "wrap": True, "style": "heading"}
+
+
 def paragraph(text: str, *, subtle: bool = False) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "TextBlock", "text": text, "wrap": True}
     if subtle:

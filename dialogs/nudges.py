@@ -144,6 +144,7 @@ class Nudges(Feature):
     name = "nudges"
     settings = NudgeSettings
     tables = (nudges,)
+    introduction = "nudges.introduction"
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

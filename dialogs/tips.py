@@ -30,10 +30,11 @@ from cards.tips import categories_card, ratings_card, subscription_card, thanks_
 
 DAILY = "tips.daily"
 DEFAULT_TIME = time(9, 0)
-LIST_WORDS = frozenset({"一覧", "いちらん", "カテゴリ", "カテゴリー", "categories", "category", "list"})
-RATING_WORDS = frozenset({"評価", "ひょうか", "ratings", "rating"})
-ON_WORDS = frozenset({"オン", "on", "開始", "start"})
-OFF_WORDS = frozenset({"オフ", "off", "停止", "stop"})
+# Compared with what was typed after `normalize` (so 「いちらん」 and 「イチラン」 are one word).
+LIST_WORDS = frozenset(map(normalize, ("一覧", "いちらん", "カテゴリ", "カテゴリー", "categories", "category", "list")))
+RATING_WORDS = frozenset(map(normalize, ("評価", "ひょうか", "ratings", "rating")))
+ON_WORDS = frozenset(map(normalize, ("オン", "on", "開始", "start")))
+OFF_WORDS = frozenset(map(normalize, ("オフ", "off", "停止", "stop")))
 RATINGS = {"helpful": True, "not_helpful": False}
 
 
@@ -45,6 +46,7 @@ def _schedule(subscription: Subscription) -> Schedule:
 class Tips(Feature):
     name = "tips"
     tables = (tip_seen, tip_feedback, tip_subscriptions)
+    introduction = "tips.introduction"
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

@@ -77,6 +77,7 @@ class Polls(Feature):
     settings = PollSettings
     tables = (polls, poll_ballots, poll_choices, poll_secrets)
     compose_actions = (ComposeAction(cards.DIALOG, "polls.extension.title", "polls.extension.description"),)
+    introduction = "polls.introduction"
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
