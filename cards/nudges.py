@@ -12,6 +12,7 @@ from bot.i18n import t
 from bot.nudges.store import Nudge
 from bot.nudges.templates import TEMPLATES
 from bot.recurrence import QUIET_HOURS, Kind, QuietHours, Schedule
+from bot.timetext import clock_text, date_text, moment_text, weekday_text
 from cards.base import Card, card, execute, facts, field_error, heading, literal, number_value, paragraph
 
 TEXT_MAX = 500  # characters of a nudge's message; the dialog refuses longer ones
@@ -31,24 +32,25 @@ def _dialog_button(title: str, dialog: str, **data: Any) -> dict[str, Any]:
 
 
 def describe(schedule: Schedule, lang: str) -> str:
-    """The schedule in words: 毎週 月・金 09:00(平日のみ)."""
-    at = schedule.at.strftime("%H:%M")
+    """The schedule in words, its conditions in one bracket: 毎週 月・金 9:00(開庁日のみ),
+    11月28日(土) 9:00(1回だけ)."""
+    at = clock_text(schedule.at)
     if schedule.kind is Kind.WEEKLY:
-        names = t("nudges.weekday.separator", lang).join(t(f"nudges.weekday.{d}", lang) for d in schedule.weekdays)
+        names = t("nudges.weekday.separator", lang).join(weekday_text(d, lang) for d in schedule.weekdays)
         text = t("nudges.schedule.weekly", lang, weekdays=names, time=at)
     elif schedule.kind is Kind.MONTHLY:
         text = t("nudges.schedule.monthly", lang, day=schedule.day, time=at)
     elif schedule.kind is Kind.ONCE:
-        text = t("nudges.schedule.once", lang, date=(schedule.on or date.min).isoformat(), time=at)
+        text = t("nudges.schedule.once", lang, date=date_text(schedule.on or date.min, lang), time=at)
     else:
         text = t("nudges.schedule.daily", lang, time=at)
-    return text + (t("nudges.schedule.working_days", lang) if schedule.working_days_only else "")
-
-
-def moment(value: datetime, lang: str, tz: ZoneInfo) -> str:
-    local = value.astimezone(tz)
-    weekday = t(f"nudges.weekday.{local.weekday()}", lang)
-    return t("nudges.format.datetime", lang, month=local.month, day=local.day, weekday=weekday, time=f"{local:%H:%M}")
+    conditions = [t("nudges.schedule.once_only", lang)] if schedule.kind is Kind.ONCE else []
+    if schedule.working_days_only:
+        conditions.append(t("nudges.schedule.working_days", lang))
+    if not conditions:
+        return text
+    listed = t("nudges.schedule.condition_separator", lang).join(conditions)
+    return t("nudges.schedule.with_conditions", lang, schedule=text, conditions=listed)
 
 
 def _status(nudge: Nudge, lang: str, tz: ZoneInfo) -> str:
@@ -56,7 +58,7 @@ def _status(nudge: Nudge, lang: str, tz: ZoneInfo) -> str:
         return t("nudges.status.paused", lang)
     if nudge.next_run_at is None:
         return t("nudges.status.over", lang)
-    return t("nudges.status.next", lang, when=moment(nudge.next_run_at, lang, tz))
+    return t("nudges.status.next", lang, when=moment_text(nudge.next_run_at, lang, tz))
 
 
 def entry_card(lang: str, *, personal: bool) -> Card:
@@ -122,7 +124,7 @@ def form_card(
                 "label": t("nudges.form.weekdays", lang),
                 "isMultiSelect": True,
                 "value": values.get("weekdays", ""),
-                "choices": _choices([(t(f"nudges.weekday.{d}", lang), str(d)) for d in range(7)]),
+                "choices": _choices([(weekday_text(d, lang), str(d)) for d in range(7)]),
             },
             "weekdays",
         ),
@@ -186,32 +188,65 @@ def form_card(
     return card(body, [save], lang)
 
 
-def _list_item(nudge: Nudge, lang: str, tz: ZoneInfo) -> dict[str, Any]:
+DELETE, DELETE_CONFIRMED = "nudge.delete", "nudge.delete_confirmed"
+
+
+def _preview(nudge: Nudge) -> str:
+    return nudge.text if len(nudge.text) <= LIST_PREVIEW else nudge.text[:LIST_PREVIEW] + "…"
+
+
+def _list_buttons(nudge: Nudge, lang: str, *, confirming: bool) -> list[dict[str, Any]]:
+    """Pause/resume, edit, delete — or, once 削除 was pressed, the question and its two answers."""
     ids = {"nudge_id": nudge.nudge_id}
-    preview = nudge.text if len(nudge.text) <= LIST_PREVIEW else nudge.text[:LIST_PREVIEW] + "…"
+    if confirming:
+        delete = execute(t("nudges.button.delete_confirmed", lang), DELETE_CONFIRMED, ids)
+        return [
+            paragraph(t("nudges.delete.question", lang)),
+            {
+                "type": "ActionSet",
+                "actions": [
+                    {**delete, "style": "destructive"},
+                    execute(t("nudges.button.cancel", lang), "nudge.list"),
+                ],
+            },
+        ]
     toggle = (
         execute(t("nudges.button.resume", lang), "nudge.resume", ids)
         if nudge.paused
         else execute(t("nudges.button.pause", lang), "nudge.pause", ids)
     )
-    delete = {**execute(t("nudges.button.delete", lang), "nudge.delete", ids), "style": "destructive"}
+    delete = {**execute(t("nudges.button.delete", lang), DELETE, ids), "style": "destructive"}
+    edit = _dialog_button(t("nudges.button.edit", lang), EDIT, **ids)
+    return [{"type": "ActionSet", "actions": [toggle, edit, delete]}]
+
+
+def _list_item(nudge: Nudge, lang: str, tz: ZoneInfo, *, confirming: bool = False) -> dict[str, Any]:
     return {
         "type": "Container",
         "separator": True,
         "items": [
-            literal(preview),
+            literal(_preview(nudge)),
             paragraph(f"{describe(nudge.schedule, lang)} · {_status(nudge, lang, tz)}", subtle=True),
-            {
-                "type": "ActionSet",
-                "actions": [toggle, _dialog_button(t("nudges.button.edit", lang), EDIT, **ids), delete],
-            },
+            *_list_buttons(nudge, lang, confirming=confirming),
         ],
     }
 
 
-def list_card(lang: str, nudges: Sequence[Nudge], tz: ZoneInfo) -> Card:
+def list_card(
+    lang: str,
+    nudges: Sequence[Nudge],
+    tz: ZoneInfo,
+    *,
+    confirming: str | None = None,
+    deleted: Nudge | None = None,
+) -> Card:
+    """The conversation's nudges with their buttons; `confirming` (a nudge id) asks before deleting it, `deleted`
+    says which nudge is gone."""
     body = [heading(t("nudges.list.title", lang))]
-    body += [_list_item(nudge, lang, tz) for nudge in nudges] or [paragraph(t("nudges.list.empty", lang))]
+    if deleted is not None:
+        body.append(literal(t("nudges.deleted", lang, text=_preview(deleted))))
+    items = [_list_item(nudge, lang, tz, confirming=nudge.nudge_id == confirming) for nudge in nudges]
+    body += items or [paragraph(t("nudges.list.empty", lang))]
     return card(body, [_dialog_button(t("nudges.button.new", lang), CREATE)], lang)
 
 
@@ -276,6 +311,8 @@ def examples() -> list[Card]:
             form_card(lang, prefilled, dialog=EDIT, nudge_id=sample.nudge_id),
             form_card(lang, {"text": "", "time": "25:61"}, {key: t(f"nudges.error.{key}", lang) for key in errors}),
             list_card(lang, [sample, monthly, once], tz),
+            list_card(lang, [sample, monthly], tz, confirming=monthly.nudge_id),
+            list_card(lang, [sample], tz, deleted=once),
             list_card(lang, [], tz),
             nudge_card(sample),
             nudge_card(personal),

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.polls.model import MAX_OPTIONS, OPTION_MAX, PRIVACY_THRESHOLD, QUESTION_MAX, Poll, Status, Tally, Visibility
 from bot.polls.tally import bar, below_threshold, percent, results_visible
+from bot.timetext import moment_text, weekday_text
 from cards.base import HEADING_RUN, Card, card, execute, field_error, heading, literal, number_value, paragraph
 
 DIALOG = "createPoll"  # the dialog, and the message extension's command id (manifest)
@@ -53,9 +54,7 @@ def zone_name(tz: ZoneInfo, lang: str) -> str:
 
 def deadline_text(moment: datetime, lang: str, tz: ZoneInfo = DEFAULT_ZONE) -> str:
     """The deadline in the bot's zone; outside Japan the zone is named after it (Japanese readers assume 日本時間)."""
-    local = moment.astimezone(tz)
-    weekday = t(f"polls.weekday.{local.weekday()}", lang)
-    text = t("polls.format.deadline", lang, month=local.month, day=local.day, weekday=weekday, time=f"{local:%H:%M}")
+    text = moment_text(moment, lang, tz)
     return text if tz.key == DEFAULT_ZONE.key else f"{text} ({zone_name(tz, lang)})"
 
 
@@ -184,7 +183,7 @@ def _repeat_form(poll: Poll, lang: str, tz: ZoneInfo = DEFAULT_ZONE) -> list[dic
             "id": "repeat_weekday",
             "label": t("polls.repeat.weekday", lang),
             "value": str(current.get("weekday", 0)),
-            "choices": [{"title": t(f"polls.weekday.{d}", lang), "value": str(d)} for d in range(7)],
+            "choices": [{"title": weekday_text(d, lang), "value": str(d)} for d in range(7)],
         },
         {
             "type": "Input.Number",

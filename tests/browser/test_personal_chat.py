@@ -35,7 +35,7 @@ def test_an_admin_sees_the_least_useful_tips(client: PlaygroundClient) -> None:
 
 def test_daily_tips_start_and_stop(client: PlaygroundClient) -> None:
     client.open_chat(PERSONAL_CHAT)
-    subscribed = client.ask("毎日ヒント オン 8:30", "平日の 8:30 にヒントを1つお届けします")
+    subscribed = client.ask("毎日ヒント オン 8:30", "開庁日の 8:30 にヒントを1つお届けします")
     client.picture("daily-tip-on", of=subscribed)
     client.ask("毎日ヒント オフ", "毎日のヒントは届いていません")
 

@@ -109,7 +109,7 @@ async def test_a_nudge_made_in_the_dialog_is_confirmed_scheduled_and_posted(bot:
 async def test_a_21_00_nudge_waits_for_the_end_of_quiet_hours(bot: RunningBot) -> None:
     room = await Room.install(bot)
     nudge = await room.create({**WEEKLY, "kind": "daily", "time": "21:00"})
-    planned = (await due_of(bot, nudge))
+    planned = await due_of(bot, nudge)
     assert planned is not None and (planned.hour, planned.minute) == (8, 0)  # shifted, not dropped
 
     nine_pm = (planned - timedelta(days=1)).replace(hour=21)
@@ -130,14 +130,14 @@ async def test_paused_nudges_post_nothing_until_resumed(bot: RunningBot) -> None
     shown = "\n".join(texts(body["value"]))
     assert t("nudges.status.paused") in shown and t("nudges.button.resume") in shown
 
-    due = (await due_of(bot, nudge))
+    due = await due_of(bot, nudge)
     await bot.run_timed(POST, nudge.nudge_id, due)
     assert len(room.posted()) == 1
     assert (await due_of(bot, nudge)) == due + timedelta(days=7)  # the job keeps running
 
     body = await room.click("nudge.resume", nudge.nudge_id)
     assert t("nudges.button.pause") in "\n".join(texts(body["value"]))
-    resumed = (await due_of(bot, nudge))
+    resumed = await due_of(bot, nudge)
     await bot.run_timed(POST, nudge.nudge_id, resumed)
     assert len(room.posted()) == 2 and WEEKLY["text"] in room.posted()[-1]
 
@@ -166,17 +166,34 @@ async def test_edit_opens_the_form_prefilled_and_changes_text_and_schedule(bot: 
         "daily",
         True,
     )
-    run = (await due_of(bot, changed))
+    run = await due_of(bot, changed)
     assert (run.hour, run.minute) == (12, 15)
 
 
-async def test_delete_removes_the_row_and_the_job(bot: RunningBot) -> None:
+async def test_delete_asks_first_then_removes_the_row_and_the_job_and_says_so(bot: RunningBot) -> None:
     room = await Room.install(bot)
     nudge = await room.create(WEEKLY)
-    body = await room.click("nudge.delete", nudge.nudge_id)
-    assert t("nudges.list.empty") in "\n".join(texts(body["value"]))
+    asked = await room.click("nudge.delete", nudge.nudge_id)
+    shown = texts(asked["value"])
+    assert t("nudges.delete.question") in shown and t("nudges.button.delete_confirmed") in shown
+    assert t("nudges.button.cancel") in shown and t("nudges.button.pause") not in shown
+    assert await stored_nudges(bot) == 1 and await bot.planned(POST, nudge.nudge_id) is not None
+    assert room.bot.channel.calls(operation="update") == []  # only the clicker sees the question
+
+    body = await room.click("nudge.delete_confirmed", nudge.nudge_id)
+    shown = texts(body["value"])
+    assert t("nudges.deleted", text=WEEKLY["text"]) in shown and t("nudges.list.empty") in shown
+    assert "ナッジ「今週の学びを1つ共有しましょう」を削除しました。" in shown
     assert await stored_nudges(bot) == 0
     assert await bot.planned(POST, nudge.nudge_id) is None
+
+
+async def test_cancelling_a_delete_keeps_the_nudge(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    nudge = await room.create(WEEKLY)
+    await room.click("nudge.delete", nudge.nudge_id)
+    body = await room.click("nudge.list", nudge.nudge_id)
+    assert t("nudges.button.pause") in texts(body["value"]) and await stored_nudges(bot) == 1
 
 
 async def test_the_list_command_shows_the_conversations_nudges_with_their_buttons(bot: RunningBot) -> None:
@@ -199,8 +216,9 @@ async def test_forged_ids_and_other_peoples_nudges_change_nothing(bot: RunningBo
     assert forged["value"] == t("nudges.unknown")
     elsewhere = await other_room.click("nudge.pause", nudge.nudge_id)
     assert elsewhere["value"] == t("nudges.unknown")
-    not_theirs = await room.click("nudge.delete", nudge.nudge_id, user=member)
-    assert not_theirs["value"] == t("nudges.not_allowed")
+    for verb in ("nudge.delete", "nudge.delete_confirmed"):
+        not_theirs = await room.click(verb, nudge.nudge_id, user=member)
+        assert not_theirs["value"] == t("nudges.not_allowed")
     opened = await room.fetch({"dialog": "nudge.edit", "nudge_id": "x"})
     assert opened == {"task": {"type": "message", "value": t("nudges.unknown")}}
 
@@ -233,7 +251,7 @@ async def test_a_snoozed_user_gets_nothing_in_their_personal_chat_for_a_week(bot
     assert "まで、このチャットへのナッジを止めます" in room.posted()[-1]
     before = len(room.posted())
 
-    tomorrow = (await due_of(bot, nudge))
+    tomorrow = await due_of(bot, nudge)
     await bot.run_timed(POST, nudge.nudge_id, tomorrow)
     assert len(room.posted()) == before
 
@@ -408,6 +426,7 @@ async def test_every_nudge_verb_answers_junk_data_with_a_notice(bot: RunningBot,
         ("nudge.pause", {"nudge_id": junk}, "nudges.unknown"),
         ("nudge.resume", {"nudge_id": junk}, "nudges.unknown"),
         ("nudge.delete", {"nudge_id": junk}, "nudges.unknown"),
+        ("nudge.delete_confirmed", {"nudge_id": junk}, "nudges.unknown"),
         ("nudge.snooze", {"nudge_id": junk}, "nudges.snooze_personal_only"),  # reads no data; a channel can't snooze
     ]
     # nudge.list reads no data at all: whatever it is sent, it answers with the list.
