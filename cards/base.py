@@ -41,11 +41,19 @@ def guard_size(card: Card) -> Card:
     return card
 
 
-def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None, lang: str = "ja") -> Card:
-    """An Adaptive Card 1.5 envelope, size-checked."""
+def card(
+    body: list[dict[str, Any]],
+    actions: list[dict[str, Any]] | None = None,
+    lang: str = "ja",
+    *,
+    refresh: dict[str, Any] | None = None,
+) -> Card:
+    """An Adaptive Card 1.5 envelope, size-checked; `refresh` asks Teams to fetch each viewer's own version."""
     content: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "lang": lang, "body": body}
     if actions:
         content["actions"] = actions
+    if refresh:
+        content["refresh"] = refresh
     return guard_size(content)
 
 

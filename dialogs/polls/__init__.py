@@ -48,6 +48,7 @@ from bot.settings import EnvSettings
 from bot.text import has_controls, scalar_text, without_controls
 from bot.timed import DueItem, RetryLater
 from bot.turn import Turn
+from cards import poll_repeat
 from cards import polls as cards
 from cards.base import card_message
 from cards.dialog import task_form, task_message
@@ -61,6 +62,19 @@ CARD_RETRY = timedelta(minutes=1)
 FAN_OUT = 8  # 1:1 reminders in flight at once (the sender keeps them within the tenant's rate)
 LEGACY_SECRET, LEGACY_KEY_ID = "ballots", "legacy-key-id"
 EXPORT_LABELS = ("question", "ballots", "withheld", "option", "votes", "share", "voter")
+
+
+def _check_count(poll: Poll, choices: tuple[int, ...]) -> None:
+    """Refuse a multi-select ballot with nothing ticked, or more ticked than the poll allows, saying exactly what to
+    change; a single-select button always names one option (anything else was not sent by its card)."""
+    if not poll.multi:
+        if len(choices) != 1:
+            raise Refusal("polls.vote.invalid")
+        return
+    if not choices:
+        raise Refusal("polls.vote.none_chosen")
+    if len(choices) > poll.limit:
+        raise Refusal("polls.vote.too_many", max=poll.limit, count=len(choices), excess=len(choices) - poll.limit)
 
 
 class PollSettings(EnvSettings):
@@ -214,35 +228,9 @@ class Polls(Feature):
     def _personal_ticket(self, turn: Turn, poll: Poll) -> str | None:
         return None if self._here(turn, poll) else self.service.ticket(poll.poll_id, turn.user_key)
 
-    @verb(cards.VOTE)
-    async def vote(self, turn: Turn) -> Outcome | None:
-        poll = await self._poll(turn, ticketed=True)
-        choices = chosen_options(turn.data)
-        if choices is None:
-            raise Refusal("polls.vote.invalid")
-        result = await self.service.vote(poll, turn.user_key, turn.actor.name, choices, self.ctx.clock.now())
-        if result.problem is not None or result.poll is None or result.tally is None:
-            raise Refusal(f"polls.vote.{result.problem}")
-        self._update_card(result.poll)
-        if turn.data.get("via") == "submit":
-            return None  # an older client: a refreshed card would replace the shared one for everybody
-        card = cards.poll_card(
-            result.poll,
-            result.tally,
-            turn.lang,
-            mine=result.choices,
-            threshold=self.threshold,
-            ticket=self._personal_ticket(turn, poll),
-            tz=self.service.tz,
-        )
-        return Refresh(card)
-
-    @verb(cards.VIEW)
-    async def view(self, turn: Turn) -> Outcome:
-        """Back to the poll as this person sees it (their own choices marked)."""
-        poll = await self._poll(turn, ticketed=True)
-        mine = await self.service.ballot_of(poll, turn.user_key)
-        tally = await self.service.store.tally(poll)
+    async def _own_view(self, turn: Turn, poll: Poll, tally: Tally, mine: tuple[int, ...]) -> Refresh:
+        """The poll as this person sees it: their choice marked, the shared totals, the creator's buttons only for
+        the creator (Teams shows a card answer to the clicker alone)."""
         card = cards.poll_card(
             poll,
             tally,
@@ -251,8 +239,34 @@ class Polls(Feature):
             threshold=self.threshold,
             ticket=self._personal_ticket(turn, poll),
             tz=self.service.tz,
+            refreshed_for=await self.delivery.refreshed_for(poll),
+            creator=self.service.is_creator(poll, turn.user_key),
         )
         return Refresh(card)
+
+    @verb(cards.VOTE)
+    async def vote(self, turn: Turn) -> Outcome | None:
+        poll = await self._poll(turn, ticketed=True)
+        choices = chosen_options(turn.data)
+        if choices is None:
+            raise Refusal("polls.vote.invalid")
+        _check_count(poll, choices)
+        now = self.ctx.clock.now()
+        result = await self.service.vote(poll, turn.user_key, turn.actor.name, choices, now, teams_id=turn.actor.id)
+        if result.problem is not None or result.poll is None or result.tally is None:
+            raise Refusal(f"polls.vote.{result.problem}")
+        self._update_card(result.poll)
+        if turn.data.get("via") == "submit":
+            return None  # an older client: a refreshed card would replace the shared one for everybody
+        return await self._own_view(turn, result.poll, result.tally, result.choices)
+
+    @verb(cards.VIEW)
+    async def view(self, turn: Turn) -> Outcome:
+        """The poll as this person sees it (their own choices marked): Teams' automatic refresh of the shared
+        card, 「自分の回答を表示」 and 「投票に戻る」."""
+        poll = await self._poll(turn, ticketed=True)
+        mine = await self.service.ballot_of(poll, turn.user_key)
+        return await self._own_view(turn, poll, await self.service.store.tally(poll), mine)
 
     # ---- the creator's tools ---------------------------------------------------------------------------------
     async def _creators(self, turn: Turn) -> Poll:
@@ -353,7 +367,7 @@ class Polls(Feature):
         url = base + export_path(self.service.export_key, poll.poll_id, self.ctx.clock.now())
         return await self._tools(turn, poll, export_url=url)
 
-    @verb(cards.REPEAT)
+    @verb(poll_repeat.REPEAT)
     async def repeat(self, turn: Turn) -> Outcome:
         poll = await self._creators(turn)
         recurrence = parse_recurrence(turn.data)

@@ -11,7 +11,7 @@ from typing import Any
 from bot.card_updates import CardView, update_card
 from bot.context import Context
 from bot.i18n import t
-from bot.polls.model import Origin, Poll
+from bot.polls.model import REFRESHED_VOTERS, Origin, Poll
 from bot.polls.service import PollService
 from bot.sender import Delivery
 from cards.base import card_message
@@ -26,10 +26,20 @@ class PollDelivery:
         self.service = service
         self.threshold = threshold  # anonymous polls show no breakdown below this many ballots
 
+    async def refreshed_for(self, poll: Poll) -> list[str]:
+        """Whom Teams refreshes the card for in a chat of more than 60 (`cards.polls.refresh_for`): a named poll's
+        voters; nobody is listed for an anonymous poll (who voted stays unknown)."""
+        return [] if poll.anonymous else await self.service.store.voter_ids(poll.poll_id, REFRESHED_VOTERS)
+
+    async def shared_card(self, poll: Poll) -> dict[str, Any]:
+        """The card everybody in the conversation is sent, with the current totals."""
+        tally = await self.service.store.tally(poll)
+        refreshed_for = await self.refreshed_for(poll)
+        return poll_card(poll, tally, threshold=self.threshold, tz=self.service.tz, refreshed_for=refreshed_for)
+
     async def post(self, origin: Origin, poll: Poll, *, once: str | None = None) -> Poll | None:
         """Post the new poll's card where it was made; None (poll forgotten) if Teams refused it."""
-        tally = await self.service.store.tally(poll)
-        card = poll_card(poll, tally, threshold=self.threshold, tz=self.service.tz)
+        card = await self.shared_card(poll)
         delivery = await self.ctx.sender.post(origin.conversation_id, card_message(card), once=once)
         if not delivery.sent:
             log.warning("poll %s not posted: %s", poll.poll_id, delivery.error)
@@ -42,8 +52,7 @@ class PollDelivery:
         poll = await self.service.store.get(poll_id)
         if poll is None:
             raise LookupError(f"poll {poll_id} is gone")
-        tally = await self.service.store.tally(poll)
-        card = poll_card(poll, tally, threshold=self.threshold, tz=self.service.tz)
+        card = await self.shared_card(poll)
         version = poll.card_version
 
         async def shown() -> None:
