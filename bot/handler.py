@@ -162,6 +162,8 @@ class OpenFlatBot(TeamsActivityHandler):
             # A dialog shows text in its own frame: a Notify (e.g. the apology for a failure) becomes a task message.
             if isinstance(outcome, Notify):
                 outcome = InvokeBody(task_message(outcome.text))
+            if activity.name == "composeExtension/submitAction":
+                outcome = [_extension_closing(item) for item in _as_list(outcome)]
             return await self._answer_invoke(turn_context, turn, outcome)
         handler = self._routes.match_invoke(activity.name or "")
         if handler is None:
@@ -172,6 +174,9 @@ class OpenFlatBot(TeamsActivityHandler):
         return await self._answer_invoke(turn_context, turn, outcome)
 
     async def _answer_invoke(self, context: TurnContext, turn: Turn, outcome: Any) -> InvokeResponse:
+        """The first Refresh, Notify or InvokeBody answers the invoke; everything else is carried out. A click
+        whose only result is a new message says so (Teams shows the answer's text under the card: empty, it is an
+        empty bar)."""
         outcomes = _as_list(outcome)
         response: InvokeResponse | None = None
         for item in outcomes:
@@ -187,7 +192,10 @@ class OpenFlatBot(TeamsActivityHandler):
                 response = InvokeResponse(status=item.status, body=item.body)
             else:
                 await self._carry_out(context, turn, item)
-        return response or _invoke_message("")
+        if response is not None:
+            return response
+        posted = any(isinstance(item, Say) for item in outcomes)
+        return _invoke_message(t("invoke.posted" if posted else "invoke.done", turn.lang))
 
     # ---- install / uninstall --------------------------------------------------------------------------------
     async def on_installation_update(self, turn_context: TurnContext) -> None:
@@ -288,6 +296,17 @@ def _dialog_step(name: str, value: dict[str, Any]) -> tuple[str, str, dict[str, 
         phase = "fetch" if name.endswith("fetchTask") else "submit"
         return str(value.get("commandId") or ""), phase, {**data, "commandContext": value.get("commandContext")}
     return None
+
+
+def _extension_closing(outcome: Outcome) -> Outcome:
+    """A message extension's dialog has no "message" step: Microsoft lists no response, a card, or another dialog
+    as a submitAction's answers. A dialog's closing message therefore becomes no response (`{}`), which closes it
+    (the bot's own post is the result people see)."""
+    if isinstance(outcome, InvokeBody) and isinstance(outcome.body, dict):
+        task = outcome.body.get("task")
+        if isinstance(task, dict) and task.get("type") == "message":
+            return InvokeBody({})
+    return outcome
 
 
 def _as_list(outcome: Outcome | list[Outcome] | None) -> list[Outcome]:

@@ -102,6 +102,11 @@ def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
 
 
+def marked(title: str, chosen: bool) -> str:
+    """A button's title with ✓ before it when it is the person's choice (a sign, not a colour, shows it)."""
+    return f"✓ {title}" if chosen else title
+
+
 def execute(title: str, verb: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
     """Action.Execute (Universal Actions) with the Action.Submit fallback older Teams clients need.
 

@@ -30,6 +30,7 @@ from cards.base import (
     field_error,
     heading,
     literal,
+    marked,
     number_value,
     paragraph,
     subheading,
@@ -95,7 +96,7 @@ def _vote_controls(poll: Poll, lang: str, mine: Sequence[int], ticket: str | Non
     ids = {"poll_id": poll.poll_id, **({"ticket": ticket} if ticket else {})}
     if not poll.multi:
         return [
-            {"type": "ActionSet", "actions": [vote_action(("✓ " if i in mine else "") + option, {**ids, "choice": i})]}
+            {"type": "ActionSet", "actions": [vote_action(marked(option, i in mine), {**ids, "choice": i})]}
             for i, option in enumerate(poll.options)
         ]
     choices = {

@@ -140,14 +140,14 @@ class Tips(Feature):
         if at is None:
             await store.unsubscribe(turn.place)
             await self.ctx.timed.cancel(DAILY, turn.place)
-            return Say(card=subscription_card(None, turn.lang))
+            return Say(card=subscription_card(None, turn.lang, changed=current is not None))
         subscription = Subscription(turn.place, at.hour, at.minute, lang=turn.lang, subscribed_by=turn.user_key)
         if current is not None:  # a new time keeps who subscribed (and so who may turn it off)
             subscription = replace(subscription, subscribed_by=current.subscribed_by)
         now = self.ctx.clock.now()
         await store.subscribe(subscription, now)
         await self.ctx.timed.plan(DAILY, turn.place, self._next(subscription, now))
-        return Say(card=subscription_card(subscription, turn.lang))
+        return Say(card=subscription_card(subscription, turn.lang, changed=True))
 
     def _next(self, subscription: Subscription, after: datetime) -> datetime:
         following = next_delivery(_schedule(subscription), after.astimezone(self.ctx.tz), quiet=None)

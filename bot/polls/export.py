@@ -7,8 +7,11 @@ import csv
 import hashlib
 import hmac
 import io
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from bot.numbers import whole_number
 from bot.polls.model import Poll, Tally
@@ -17,6 +20,8 @@ from bot.polls.tally import below_threshold, percent
 BOM = "\ufeff"
 LINK_LIFETIME = timedelta(minutes=10)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NAME_LENGTH = 40  # characters of the question in the file name
+_NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')  # what Windows, macOS or a browser would refuse or alter
 
 
 def cell(value: object) -> str:
@@ -63,3 +68,17 @@ def link_valid(key: bytes, poll_id: str, expires: str, sig: str, now: datetime) 
     if deadline is None or deadline < now.timestamp() or not sig.isascii():  # compare_digest takes only ASCII
         return False
     return hmac.compare_digest(signature(key, poll_id, deadline), sig)
+
+
+def export_filename(poll: Poll, tz: ZoneInfo) -> str:
+    """「今日のランチ_2026-11-28.csv」: the question (as far as a file name can hold it) and the day it was asked."""
+    asked = (poll.created_at or datetime.now(tz)).astimezone(tz).date()
+    name = "_".join(_NOT_IN_NAMES.sub(" ", poll.question).split())[:NAME_LENGTH].strip("._") or "poll"
+    return f"{name}_{asked.isoformat()}.csv"
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment named `filename` (`export_filename`): UTF-8 in `filename*` (RFC 6266), and for clients that
+    only read `filename` an ASCII stand-in with the same date, poll_2026-11-28.csv."""
+    stand_in = filename if filename.isascii() else "poll" + filename[filename.rindex("_") :]
+    return f"attachment; filename=\"{stand_in}\"; filename*=UTF-8''{quote(filename, safe='')}"

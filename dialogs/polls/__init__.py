@@ -36,7 +36,7 @@ from bot.feature import (
 from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.permissions import Refusal
 from bot.polls.ballots import BallotKeys, legacy_key
-from bot.polls.export import export_path, link_valid, poll_csv
+from bot.polls.export import content_disposition, export_filename, export_path, link_valid, poll_csv
 from bot.polls.model import Draft, Origin, Poll, Tally
 from bot.polls.oneliner import split_oneliner
 from bot.polls.service import PollService
@@ -397,7 +397,8 @@ class Polls(Feature):
         labels = {name: t(f"polls.export.{name}", poll.lang, threshold=self.threshold) for name in EXPORT_LABELS}
         named = [] if poll.anonymous else await self.service.store.named_ballots(poll.poll_id)
         body = poll_csv(poll, await self.service.store.tally(poll), named, labels, self.threshold)
-        headers = {"Content-Disposition": f'attachment; filename="poll-{poll_id}.csv"', "Cache-Control": "no-store"}
+        disposition = content_disposition(export_filename(poll, self.service.tz))
+        headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
         return HttpResponse(200, body, "text/csv", headers)
 
     # ---- timed work ------------------------------------------------------------------------------------------

@@ -89,24 +89,27 @@ class PollDelivery:
         self, conversation_id: str, poll: Poll, people: list[dict[str, Any]], *, once: str | None = None
     ) -> Delivery:
         question = html.escape(poll.question, quote=False)  # typed markup stays text, not tags or a fake @mention
-        text = t("polls.reminder.thread", poll.lang, question=question)
-        return await self.ctx.sender.post(conversation_id, mention_activity(text, people), once=once)
+        activity = mention_activity(people, poll.lang, "polls.reminder.thread", question=question)
+        return await self.ctx.sender.post(conversation_id, activity, once=once)
 
     async def remind_person(self, poll: Poll, aad_id: str, conversation_id: str, *, once: str) -> Delivery:
-        """A 1:1 reminder; the card carries that person's ticket, so their vote from the 1:1 chat counts in the poll
-        (and nobody else's would)."""
+        """A 1:1 reminder, in the language that person chose (else the poll's); the card carries their ticket, so
+        their vote from the 1:1 chat counts in the poll (and nobody else's would)."""
         tally = await self.service.store.tally(poll)
         ticket = self.service.ticket(poll.poll_id, aad_id)
-        card = reminder_card(poll, tally, poll.lang, ticket=ticket, threshold=self.threshold, tz=self.service.tz)
+        lang = await self.ctx.languages.language(aad_id, poll.lang)
+        card = reminder_card(poll, tally, lang, ticket=ticket, threshold=self.threshold, tz=self.service.tz)
         return await self.ctx.sender.post(conversation_id, card_message(card), once=once)
 
 
-def mention_activity(text: str, people: list[dict[str, Any]]) -> dict[str, Any]:
-    """One message that @mentions everyone in `people` (Teams' mention entities). It is XML: `text` must be
-    escaped already, and names are escaped here (a `<` in a name would be read as a tag)."""
+def mention_activity(people: list[dict[str, Any]], lang: str, key: str, **params: str) -> dict[str, Any]:
+    """One message that @mentions everyone in `people` (Teams' mention entities): the catalog sentence `key` with
+    them as `{people}`, each named with さん (in English, plainly). It is XML: `params` must be escaped already, and
+    names are escaped here (a `<` in a name would be read as a tag)."""
     tags = [f"<at>{html.escape(person.get('name') or '', quote=False)}</at>" for person in people]
     entities = [
         {"type": "mention", "text": tag, "mentioned": {"id": person["id"], "name": person.get("name") or ""}}
         for tag, person in zip(tags, people, strict=True)
     ]
-    return {"type": "message", "text": f"{text} {' '.join(tags)}", "textFormat": "xml", "entities": entities}
+    named = t("polls.reminder.separator", lang).join(t("polls.reminder.person", lang, name=tag) for tag in tags)
+    return {"type": "message", "text": t(key, lang, people=named, **params), "textFormat": "xml", "entities": entities}

@@ -8,6 +8,7 @@ import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -228,7 +229,7 @@ async def test_the_message_extension_opens_the_form_previews_and_the_bot_posts(b
     done = await room._post(
         bot.channel.builder.invoke("composeExtension/submitAction", {**context, "data": post["data"]}, **where)
     )
-    assert done == {"task": {"type": "message", "value": t("polls.posted", lang)}}
+    assert done == {}  # no response: the compose box's dialog closes (a submitAction has no "message" answer)
     poll = await latest_poll(bot)
     shared = room.shared_card(poll)
     assert_valid_card(shared)
@@ -521,6 +522,10 @@ async def test_the_export_route_serves_the_csv_only_with_a_fresh_signature(bot: 
         async with http.get(base + export_path(key, poll.poll_id, datetime.now(UTC))) as response:
             assert response.status == 200 and response.content_type == "text/csv"
             body = await response.read()
+            disposition = response.headers["Content-Disposition"]
+        asked = poll.created_at.astimezone(TOKYO).date().isoformat() if poll.created_at else ""
+        saved_as = unquote(disposition.split("filename*=UTF-8''")[1])
+        assert saved_as == f"今日のランチは_{asked}.csv" and f'filename="poll_{asked}.csv"' in disposition
         expired = export_path(key, poll.poll_id, datetime.now(UTC) - timedelta(minutes=11))
         async with http.get(base + expired) as response:
             assert response.status == 403
@@ -623,8 +628,12 @@ async def test_the_reminder_before_the_deadline_mentions_who_has_not_voted(bot: 
     [reminder] = room.posted()[before:]
     mentioned = {e["mentioned"]["id"] for e in reminder["entities"] if e["type"] == "mention"}
     assert mentioned == {waiting.id, late.id}  # not the voter, not the creator
-    assert reminder["text"].startswith(t("polls.reminder.thread", lang, question=poll.question))
-    assert "<at>田中 次郎</at>" in reminder["text"] and "鈴木 一郎" not in reminder["text"]
+    assert reminder["text"].endswith(t("polls.reminder.thread", lang, people="", question=poll.question).strip())
+    assert t("polls.reminder.person", lang, name="<at>田中 次郎</at>") in reminder["text"]
+    assert "鈴木 一郎" not in reminder["text"]
+    if lang == "ja":  # names first, each with さん, then the request
+        expected = "<at>田中 次郎</at>さん、<at>高橋 三郎</at>さん 「今日のランチは?」への回答をお願いします。"
+        assert reminder["text"] == expected
 
 
 @pytest.mark.parametrize("locale", ["ja-JP", "en-US"])

@@ -79,9 +79,10 @@ async def test_default_time_is_nine_and_off_removes_row_and_job(bot: RunningBot)
         locale="en-US",
         user=subscriber,
     )
-    assert (await bot.post(click))[0] == 200
+    status, answer = await bot.post(click)
+    assert status == 200 and answer["value"] == t("invoke.posted", "en")  # not an empty bar under the card
     [state] = bot.channel.activities_in(conversation_id)
-    assert "does not get a daily tip" in visible_text(state)
+    assert "Daily tip stopped" in visible_text(state) and "won't get a daily tip any more" in visible_text(state)
     assert await bot.planned(DAILY, conversation_id) is None
     assert await store(bot).subscription(conversation_id) is None
     assert await post_tip_of_the_day(bot, conversation_id, FRIDAY) == []
