@@ -74,11 +74,14 @@ class PlaygroundClient:
         """Start a new channel post: @ + pick the bot from the list, then `text`; return the post's thread."""
         post_button = self.page.get_by_role("button", name="Post", exact=True)
         composer = self.page.get_by_role("group").filter(has=post_button).locator(COMPOSER)
+        threads = self.page.get_by_role("group").filter(has_text=text)
+        before = threads.count()  # counted before typing: the message box is a group that shows the text too
         self._type(composer, "@")
         self.page.get_by_role("menuitem", name=BOT_NAME).click()
         composer.press_sequentially(f" {text}")
         post_button.click()
-        return self.page.get_by_role("group").filter(has_text=text).last
+        expect(threads).to_have_count(before + 1)
+        return threads.first  # a channel lists its newest post first (older ones may show the same words)
 
     @staticmethod
     def card_in(where: Locator, text: str) -> Locator:
