@@ -228,9 +228,10 @@ class Polls(Feature):
     def _personal_ticket(self, turn: Turn, poll: Poll) -> str | None:
         return None if self._here(turn, poll) else self.service.ticket(poll.poll_id, turn.user_key)
 
-    async def _own_view(self, turn: Turn, poll: Poll, tally: Tally, mine: tuple[int, ...]) -> Refresh:
+    def _own_view(self, turn: Turn, poll: Poll, tally: Tally, mine: tuple[int, ...]) -> Refresh:
         """The poll as this person sees it: their choice marked, the shared totals, the creator's buttons only for
-        the creator (Teams shows a card answer to the clicker alone)."""
+        the creator (Teams shows a card answer to the clicker alone). Its `refresh` lists nobody: the shared card
+        carries the list, and a vote storm should not read it once per vote."""
         card = cards.poll_card(
             poll,
             tally,
@@ -239,7 +240,6 @@ class Polls(Feature):
             threshold=self.threshold,
             ticket=self._personal_ticket(turn, poll),
             tz=self.service.tz,
-            refreshed_for=await self.delivery.refreshed_for(poll),
             creator=self.service.is_creator(poll, turn.user_key),
         )
         return Refresh(card)
@@ -258,7 +258,7 @@ class Polls(Feature):
         self._update_card(result.poll)
         if turn.data.get("via") == "submit":
             return None  # an older client: a refreshed card would replace the shared one for everybody
-        return await self._own_view(turn, result.poll, result.tally, result.choices)
+        return self._own_view(turn, result.poll, result.tally, result.choices)
 
     @verb(cards.VIEW)
     async def view(self, turn: Turn) -> Outcome:
@@ -266,7 +266,7 @@ class Polls(Feature):
         card, 「自分の回答を表示」 and 「投票に戻る」."""
         poll = await self._poll(turn, ticketed=True)
         mine = await self.service.ballot_of(poll, turn.user_key)
-        return await self._own_view(turn, poll, await self.service.store.tally(poll), mine)
+        return self._own_view(turn, poll, await self.service.store.tally(poll), mine)
 
     # ---- the creator's tools ---------------------------------------------------------------------------------
     async def _creators(self, turn: Turn) -> Poll:
