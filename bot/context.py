@@ -49,6 +49,7 @@ class Context:
     routes: RouteTable  # read-only: the help card lists the commands
     audit: AuditLog  # who changed, revealed or exported what
     features: Mapping[str, Feature]  # the app's features by name, for the few that work together (filled at start)
+    introductions: tuple[str, ...] = ()  # catalog keys of what the running features offer (`Feature.introduction`)
     graph: GraphClient | None = None  # Microsoft Graph; None unless GRAPH_ENABLED (say "no Graph permission")
 
     @property

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.ideas.model import ANALOG, NEXT_STATUSES, AnalogAct, Call, Idea, Identity, Kind, Status
-from cards.base import Card, card, execute, facts, heading, literal, paragraph
+from cards.base import Card, card, execute, facts, heading, literal, paragraph, subheading
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 BODY_SHOWN = 600  # characters of an idea's text on its card; the rest is one click away (comments dialog)
@@ -54,12 +54,20 @@ def status_text(status: str, lang: str) -> str:
     return t(f"ideas.status.{status}", lang)
 
 
+def label(text: str) -> dict[str, Any]:
+    """What kind of card this is, small, marked as the card's heading (the title below it is typed by a person and
+    shown as written: a TextRun, which can't be marked as a heading)."""
+    return {**subheading(text), "size": "Default", "isSubtle": True}
+
+
 def _summary(idea: Idea, lang: str, tz: ZoneInfo) -> list[dict[str, Any]]:
     kind = t("ideas.kind.feedback", lang) if idea.kind == Kind.FEEDBACK else idea.category
-    meta = " · ".join(
-        [kind, status_text(idea.status, lang), author_text(idea, lang), day_text(idea.created_at, lang, tz)]
-    )
-    return [paragraph(meta, subtle=True), literal(idea.title, size="Large", weight="Bolder")]
+    byline = f"{author_text(idea, lang)} · {day_text(idea.created_at, lang, tz)}"
+    return [
+        label(f"{kind} · {status_text(idea.status, lang)}"),
+        literal(idea.title, size="Large", weight="Bolder"),
+        literal(byline, isSubtle=True),
+    ]
 
 
 def _details(idea: Idea, lang: str) -> list[dict[str, Any]]:
@@ -313,7 +321,7 @@ def call_card(call: Call, count: int, lang: str, *, tz: ZoneInfo = TOKYO) -> Car
         time=f"{local:%H:%M}",
     )
     body: list[dict[str, Any]] = [
-        paragraph(t("ideas.call.label", lang), subtle=True),
+        label(t("ideas.call.label", lang)),
         literal(call.theme, size="Large", weight="Bolder"),
     ]
     if call.description:

@@ -28,12 +28,14 @@ from bot.routes import InvokeBody, Notify, Outcome, Refresh, Say
 from bot.settings import EnvSettings, quiet_hours_text
 from bot.text import has_controls, scalar_text, visible_lines, without_controls
 from bot.timed import DueItem, RetryLater
-from bot.timetext import parse_clock, parse_date
+from bot.timetext import moment_text, parse_clock, parse_date
 from bot.turn import Turn
 from cards.base import card_message
 from cards.dialog import task_form, task_message
 from cards.nudges import (
     CREATE,
+    DELETE,
+    DELETE_CONFIRMED,
     EDIT,
     FIELDS,
     NEW_FORM,
@@ -44,7 +46,6 @@ from cards.nudges import (
     list_card,
     nudge_card,
 )
-from cards.nudges import moment as format_moment
 
 POST = "nudges.post"
 
@@ -144,6 +145,7 @@ class Nudges(Feature):
     name = "nudges"
     settings = NudgeSettings
     tables = (nudges,)
+    introduction = "nudges.introduction"
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -178,9 +180,9 @@ class Nudges(Feature):
     async def show_entry(self, turn: Turn) -> Outcome:
         return Say(card=entry_card(turn.lang, personal=turn.personal))
 
-    async def _list(self, turn: Turn) -> dict[str, Any]:
+    async def _list(self, turn: Turn, **shown: Any) -> dict[str, Any]:
         found = await self.service.in_conversation(turn.conversation.conversation_id, turn.conversation.tenant_id)
-        return list_card(turn.lang, found, self.service.tz)
+        return list_card(turn.lang, found, self.service.tz, **shown)
 
     @command("ナッジ 一覧", "nudge list", help="nudges.command.list")
     async def show_list(self, turn: Turn) -> Outcome:
@@ -197,7 +199,7 @@ class Nudges(Feature):
         if not turn.personal:
             raise Refusal("nudges.snooze_personal_only")
         until = await self.service.snooze(turn.user_key, turn.conversation.tenant_id, self.ctx.clock.now())
-        return Notify(t("nudges.snoozed", turn.lang, until=format_moment(until, turn.lang, self.service.tz)))
+        return Notify(t("nudges.snoozed", turn.lang, until=moment_text(until, turn.lang, self.service.tz)))
 
     async def _set_paused(self, turn: Turn, paused: bool) -> Outcome:
         nudge = await self._changeable(turn, muting=True)
@@ -212,12 +214,19 @@ class Nudges(Feature):
     async def resume(self, turn: Turn) -> Outcome:
         return await self._set_paused(turn, False)
 
-    @verb("nudge.delete")
+    @verb(DELETE)
+    async def ask_to_delete(self, turn: Turn) -> Outcome:
+        """削除 asks first, in the clicker's own view of the list (nothing changes for anyone else yet)."""
+        nudge = await self._changeable(turn)
+        return Refresh(await self._list(turn, confirming=nudge.nudge_id))
+
+    @verb(DELETE_CONFIRMED)
     async def delete(self, turn: Turn) -> Outcome:
+        """Deleted: everyone's list drops it and says which nudge went."""
         nudge = await self._changeable(turn)
         await self.service.delete(nudge)
         await self.ctx.timed.cancel(POST, nudge.nudge_id)
-        return Refresh(await self._list(turn), shared=True)
+        return Refresh(await self._list(turn, deleted=nudge), shared=True)
 
     # ---- the dialog -------------------------------------------------------------------------------------------
     @dialog(CREATE, "fetch")

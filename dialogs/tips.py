@@ -30,10 +30,11 @@ from cards.tips import categories_card, ratings_card, subscription_card, thanks_
 
 DAILY = "tips.daily"
 DEFAULT_TIME = time(9, 0)
-LIST_WORDS = frozenset({"一覧", "いちらん", "カテゴリ", "カテゴリー", "categories", "category", "list"})
-RATING_WORDS = frozenset({"評価", "ひょうか", "ratings", "rating"})
-ON_WORDS = frozenset({"オン", "on", "開始", "start"})
-OFF_WORDS = frozenset({"オフ", "off", "停止", "stop"})
+# Compared with what was typed after `normalize` (so 「いちらん」 and 「イチラン」 are one word).
+LIST_WORDS = frozenset(map(normalize, ("一覧", "いちらん", "カテゴリ", "カテゴリー", "categories", "category", "list")))
+RATING_WORDS = frozenset(map(normalize, ("評価", "ひょうか", "ratings", "rating")))
+ON_WORDS = frozenset(map(normalize, ("オン", "on", "開始", "start")))
+OFF_WORDS = frozenset(map(normalize, ("オフ", "off", "停止", "stop")))
 RATINGS = {"helpful": True, "not_helpful": False}
 
 
@@ -45,6 +46,7 @@ def _schedule(subscription: Subscription) -> Schedule:
 class Tips(Feature):
     name = "tips"
     tables = (tip_seen, tip_feedback, tip_subscriptions)
+    introduction = "tips.introduction"
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -138,14 +140,14 @@ class Tips(Feature):
         if at is None:
             await store.unsubscribe(turn.place)
             await self.ctx.timed.cancel(DAILY, turn.place)
-            return Say(card=subscription_card(None, turn.lang))
+            return Say(card=subscription_card(None, turn.lang, changed=current is not None))
         subscription = Subscription(turn.place, at.hour, at.minute, lang=turn.lang, subscribed_by=turn.user_key)
         if current is not None:  # a new time keeps who subscribed (and so who may turn it off)
             subscription = replace(subscription, subscribed_by=current.subscribed_by)
         now = self.ctx.clock.now()
         await store.subscribe(subscription, now)
         await self.ctx.timed.plan(DAILY, turn.place, self._next(subscription, now))
-        return Say(card=subscription_card(subscription, turn.lang))
+        return Say(card=subscription_card(subscription, turn.lang, changed=True))
 
     def _next(self, subscription: Subscription, after: datetime) -> datetime:
         following = next_delivery(_schedule(subscription), after.astimezone(self.ctx.tz), quiet=None)

@@ -95,12 +95,18 @@ class PollService:
         key = self.keys.for_poll(poll.ballot_key_id)
         return None if key is None else anonymous_voter_key(key, poll.poll_id, user_key)
 
-    async def vote(self, poll: Poll, user_key: str, name: str, choices: tuple[int, ...], now: datetime) -> VoteResult:
-        """Record a ballot (replacing this person's earlier one); anonymous polls never see `user_key`/`name`."""
+    async def vote(
+        self, poll: Poll, user_key: str, name: str, choices: tuple[int, ...], now: datetime, teams_id: str | None = None
+    ) -> VoteResult:
+        """Record a ballot (replacing this person's earlier one); anonymous polls never keep `user_key`, `name` or
+        `teams_id`."""
         key = self.voter_key(poll, user_key)
         if key is None:
             return VoteResult(Problem.KEY_CHANGED)
-        vote = Vote(poll.poll_id, key, None if poll.anonymous else name, choices)
+        if poll.anonymous:
+            vote = Vote(poll.poll_id, key, None, choices)
+        else:
+            vote = Vote(poll.poll_id, key, name, choices, voter_id=teams_id or None)
         return await self._votes.submit((vote, now))
 
     async def _record(self, batch: list[tuple[Vote, datetime]]) -> list[VoteResult]:

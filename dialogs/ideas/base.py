@@ -96,6 +96,7 @@ class IdeasBase(Feature):
     """What every part of the idea box shares: its settings, service and small helpers."""
 
     name = "ideas"
+    introduction = "ideas.introduction"
     settings = IdeaSettings
     tables = (ideas, idea_votes, idea_comments, idea_calls, idea_channels)
     compose_actions = (

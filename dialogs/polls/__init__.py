@@ -38,7 +38,7 @@ from bot.ids import stable_id
 from bot.links import signed_params
 from bot.permissions import Refusal
 from bot.polls.ballots import BallotKeys, legacy_key
-from bot.polls.export import export_path, export_route, poll_csv
+from bot.polls.export import export_disposition, export_path, export_route, poll_csv
 from bot.polls.model import Draft, Origin, Poll, Tally
 from bot.polls.oneliner import split_oneliner
 from bot.polls.service import PollService
@@ -50,6 +50,7 @@ from bot.settings import EnvSettings
 from bot.text import has_controls, scalar_text, without_controls
 from bot.timed import DueItem, RetryLater
 from bot.turn import Turn
+from cards import poll_repeat
 from cards import polls as cards
 from cards.base import card_message
 from cards.dialog import task_form, task_message
@@ -63,6 +64,19 @@ CARD_RETRY = timedelta(minutes=1)
 FAN_OUT = 8  # 1:1 reminders in flight at once (the sender keeps them within the tenant's rate)
 LEGACY_SECRET, LEGACY_KEY_ID = "ballots", "legacy-key-id"
 EXPORT_LABELS = ("question", "ballots", "withheld", "option", "votes", "share", "voter")
+
+
+def _check_count(poll: Poll, choices: tuple[int, ...]) -> None:
+    """Refuse a multi-select ballot with nothing ticked, or more ticked than the poll allows, saying exactly what to
+    change; a single-select button always names one option (anything else was not sent by its card)."""
+    if not poll.multi:
+        if len(choices) != 1:
+            raise Refusal("polls.vote.invalid")
+        return
+    if not choices:
+        raise Refusal("polls.vote.none_chosen")
+    if len(choices) > poll.limit:
+        raise Refusal("polls.vote.too_many", max=poll.limit, count=len(choices), excess=len(choices) - poll.limit)
 
 
 class PollSettings(EnvSettings):
@@ -79,6 +93,7 @@ class Polls(Feature):
     settings = PollSettings
     tables = (polls, poll_ballots, poll_choices, poll_secrets)
     compose_actions = (ComposeAction(cards.DIALOG, "polls.extension.title", "polls.extension.description"),)
+    introduction = "polls.introduction"
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -219,35 +234,10 @@ class Polls(Feature):
     def _personal_ticket(self, turn: Turn, poll: Poll) -> str | None:
         return None if self._here(turn, poll) else self.service.ticket(poll.poll_id, turn.user_key)
 
-    @verb(cards.VOTE)
-    async def vote(self, turn: Turn) -> Outcome | None:
-        poll = await self._poll(turn, ticketed=True)
-        choices = chosen_options(turn.data)
-        if choices is None:
-            raise Refusal("polls.vote.invalid")
-        result = await self.service.vote(poll, turn.user_key, turn.actor.name, choices, self.ctx.clock.now())
-        if result.problem is not None or result.poll is None or result.tally is None:
-            raise Refusal(f"polls.vote.{result.problem}")
-        self._update_card(result.poll)
-        if turn.data.get("via") == "submit":
-            return None  # an older client: a refreshed card would replace the shared one for everybody
-        card = cards.poll_card(
-            result.poll,
-            result.tally,
-            turn.lang,
-            mine=result.choices,
-            threshold=self.threshold,
-            ticket=self._personal_ticket(turn, poll),
-            tz=self.service.tz,
-        )
-        return Refresh(card)
-
-    @verb(cards.VIEW)
-    async def view(self, turn: Turn) -> Outcome:
-        """Back to the poll as this person sees it (their own choices marked)."""
-        poll = await self._poll(turn, ticketed=True)
-        mine = await self.service.ballot_of(poll, turn.user_key)
-        tally = await self.service.store.tally(poll)
+    def _own_view(self, turn: Turn, poll: Poll, tally: Tally, mine: tuple[int, ...]) -> Refresh:
+        """The poll as this person sees it: their choice marked, the shared totals, the creator's buttons only for
+        the creator (Teams shows a card answer to the clicker alone). Its `refresh` lists nobody: the shared card
+        carries the list, and a vote storm should not read it once per vote."""
         card = cards.poll_card(
             poll,
             tally,
@@ -256,8 +246,33 @@ class Polls(Feature):
             threshold=self.threshold,
             ticket=self._personal_ticket(turn, poll),
             tz=self.service.tz,
+            creator=self.service.is_creator(poll, turn.user_key),
         )
         return Refresh(card)
+
+    @verb(cards.VOTE)
+    async def vote(self, turn: Turn) -> Outcome | None:
+        poll = await self._poll(turn, ticketed=True)
+        choices = chosen_options(turn.data)
+        if choices is None:
+            raise Refusal("polls.vote.invalid")
+        _check_count(poll, choices)
+        now = self.ctx.clock.now()
+        result = await self.service.vote(poll, turn.user_key, turn.actor.name, choices, now, teams_id=turn.actor.id)
+        if result.problem is not None or result.poll is None or result.tally is None:
+            raise Refusal(f"polls.vote.{result.problem}")
+        self._update_card(result.poll)
+        if turn.data.get("via") == "submit":
+            return None  # an older client: a refreshed card would replace the shared one for everybody
+        return self._own_view(turn, result.poll, result.tally, result.choices)
+
+    @verb(cards.VIEW)
+    async def view(self, turn: Turn) -> Outcome:
+        """The poll as this person sees it (their own choices marked): Teams' automatic refresh of the shared
+        card, 「自分の回答を表示」 and 「投票に戻る」."""
+        poll = await self._poll(turn, ticketed=True)
+        mine = await self.service.ballot_of(poll, turn.user_key)
+        return self._own_view(turn, poll, await self.service.store.tally(poll), mine)
 
     # ---- the creator's tools ---------------------------------------------------------------------------------
     async def _creators(self, turn: Turn) -> Poll:
@@ -358,7 +373,7 @@ class Polls(Feature):
         url = base + export_path(self.service.export_key, poll.poll_id, self.ctx.clock.now())
         return await self._tools(turn, poll, export_url=url)
 
-    @verb(cards.REPEAT)
+    @verb(poll_repeat.REPEAT)
     async def repeat(self, turn: Turn) -> Outcome:
         poll = await self._creators(turn)
         recurrence = parse_recurrence(turn.data)
@@ -388,7 +403,7 @@ class Polls(Feature):
         labels = {name: t(f"polls.export.{name}", poll.lang, threshold=self.threshold) for name in EXPORT_LABELS}
         named = [] if poll.anonymous else await self.service.store.named_ballots(poll.poll_id)
         body = poll_csv(poll, await self.service.store.tally(poll), named, labels, self.threshold)
-        headers = {"Content-Disposition": f'attachment; filename="poll-{poll_id}.csv"', "Cache-Control": "no-store"}
+        headers = {"Content-Disposition": export_disposition(poll, self.service.tz), "Cache-Control": "no-store"}
         return HttpResponse(200, body, "text/csv", headers)
 
     # ---- timed work ------------------------------------------------------------------------------------------
