@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.ideas.model import ANALOG, NEXT_STATUSES, AnalogAct, Call, Idea, Identity, Kind, Status
+from bot.timetext import moment_text
 from cards.base import Card, card, execute, facts, heading, literal, paragraph, subheading
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -311,15 +312,7 @@ def reveal_card(idea: Idea, name: str, lang: str) -> Card:
 
 def call_card(call: Call, count: int, lang: str, *, tz: ZoneInfo = TOKYO) -> Card:
     """A themed call's announcement: the theme, until when, how many ideas came, and the button to add one."""
-    local = call.deadline.astimezone(tz)
-    deadline = t(
-        "ideas.format.deadline",
-        lang,
-        month=local.month,
-        day=local.day,
-        weekday=t(f"ideas.weekday.{local.weekday()}", lang),
-        time=f"{local:%H:%M}",
-    )
+    deadline = moment_text(call.deadline, lang, tz)
     body: list[dict[str, Any]] = [
         label(t("ideas.call.label", lang)),
         literal(call.theme, size="Large", weight="Bolder"),
