@@ -53,3 +53,10 @@ def test_an_idea_is_posted_voted_for_found_and_answered(client: PlaygroundClient
     note = client.card_in(client.page.locator("body"), t("ideas.notify.title", status=t("ideas.status.reviewing")))
     expect(note.get_by_text("来月の部長会で検討します。")).to_be_visible()
     client.picture("idea-answered", of=note)
+
+
+def test_an_admin_reads_the_audit_log(client: PlaygroundClient) -> None:
+    client.open_chat(PERSONAL_CHAT)  # 佐藤 花子 is an admin of the Playground's bot
+    log = client.ask("監査ログ", t("audit.title"))
+    expect(log.get_by_role("button", name=t("audit.button.export"))).to_be_visible()
+    client.picture("audit-log", of=log)
