@@ -44,6 +44,12 @@ from dialogs.ideas.forms import parse_comment, parse_idea
 _LINE_BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 
+PERIOD_WORDS = {
+    "week": frozenset({"今週", "こんしゅう", "week", "this week"}),
+    "month": frozenset({"今月", "こんげつ", "month", "this month"}),
+    "all": frozenset({"すべて", "全部", "全て", "ぜんぶ", "all", "all time", "ever"}),
+}
+
 
 class Submitting(IdeasBase):
     """Submit, find, vote, comment."""
@@ -73,9 +79,8 @@ class Submitting(IdeasBase):
 
     @command("人気のアイデア", "top ideas", help="ideas.command.top", offer=EVERYWHERE)
     async def top_command(self, turn: Turn) -> Outcome:
-        period = {"今週": "week", "今月": "month", "すべて": "all", "全部": "all"}.get(
-            turn.text.strip(), normalize(turn.text)
-        )
+        """「人気のアイデア 今月」 / `top ideas this month`: this week unless another period is named."""
+        period = next((name for name, words in PERIOD_WORDS.items() if normalize(turn.text) in words), "week")
         return Say(card=await self._top_card(turn, period))
 
     @verb("ideas.top")

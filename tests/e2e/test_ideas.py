@@ -560,3 +560,15 @@ async def test_a_reviewer_answers_without_moving_the_idea_and_the_submitter_hear
     [note] = box.personal_messages(author)[before:]
     assert "来週の会議で取り上げます。" in texts(card_of(note))
     assert (await box.idea(idea.idea_id)).status == "new"
+
+
+@pytest.mark.parametrize(
+    ("typed", "period"), [("人気のアイデア 今月", "month"), ("top ideas all time", "all"), ("top ideas", "week")]
+)
+async def test_top_ideas_takes_the_period_in_words(box: IdeaBox, typed: str, period: str) -> None:
+    user = staff(box.bot)
+    locale = "en-US" if typed.startswith("top") else "ja-JP"
+    await box.say(typed, user, locale=locale)
+    lang = locale[:2]
+    shown = texts(card_of(box.personal_messages(user)[-1]))
+    assert t("ideas.top.title", lang, period=t(f"ideas.period.{period}", lang)) in shown
