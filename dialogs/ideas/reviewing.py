@@ -178,12 +178,12 @@ class Reviewing(IdeasBase):
     async def poll_result_due(self, item: DueItem) -> datetime | None:
         """The shortlist poll closed: each idea keeps its count (a reopened poll is looked at again later)."""
         polls = self.ctx.feature(Polls)
-        poll = await polls.service.store.get(item.item)
+        poll = await polls.service.poll(item.item)
         if poll is None:
             return None
         if poll.is_open:
             return (poll.deadline or self.ctx.clock.now() + timedelta(days=1)) + timedelta(minutes=1)
-        tally = await polls.service.store.tally(poll)
+        tally = await polls.service.tally(poll)
         for idea in await self.service.store.in_poll(poll.poll_id):
             if idea.poll_option is not None and idea.poll_option < len(tally.counts):
                 changed = await self.service.store.change(idea.idea_id, poll_votes=tally.counts[idea.poll_option])
