@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import t
-from bot.nudges.store import Nudge
+from bot.nudges.model import Nudge
 from bot.nudges.templates import TEMPLATES
 from bot.recurrence import QUIET_HOURS, Kind, QuietHours, Schedule
 from bot.timetext import clock_text, date_text, moment_text, weekday_text

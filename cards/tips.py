@@ -6,8 +6,8 @@ from typing import Any
 
 from bot.i18n import t
 from bot.tips.library import Category, Tip, default_library
+from bot.tips.model import Rating, Subscription
 from bot.tips.service import RatedTip
-from bot.tips.store import Rating, Subscription
 from cards.base import Card, card, execute, facts, heading, marked, paragraph
 
 

@@ -17,8 +17,8 @@ from pydantic import Field, field_validator
 from bot.context import Context
 from bot.feature import EVERYWHERE, Feature, command, dialog, timed, verb
 from bot.i18n import t
+from bot.nudges.model import Nudge
 from bot.nudges.service import Draft, NudgeService, Origin
-from bot.nudges.store import Nudge, NudgeStore
 from bot.nudges.tables import nudges
 from bot.nudges.templates import template
 from bot.numbers import whole_number
@@ -150,11 +150,11 @@ class Nudges(Feature):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         quiet = QuietHours.parse(ctx.feature_settings(NudgeSettings).quiet_hours)
-        self.service = NudgeService(NudgeStore(ctx.engine), ctx.preferences, ctx.tz, quiet=quiet)
+        self.service = NudgeService(ctx.engine, ctx.preferences, ctx.tz, quiet=quiet)
 
     async def start_up(self) -> None:
         """Every nudge with a next delivery has its timed work (re-planned from the table, whatever was lost)."""
-        for nudge in await self.service.store.planned():
+        for nudge in await self.service.upcoming():
             await self.ctx.timed.ensure(POST, nudge.nudge_id, nudge.next_run_at)
 
     # ---- finding the nudge a button names ---------------------------------------------------------------------
@@ -272,7 +272,7 @@ class Nudges(Feature):
     @timed(POST)
     async def post_due(self, item: DueItem) -> datetime | None:
         """Post the nudge if its rules allow it now (once per occurrence), and say when it is due next."""
-        nudge = await self.service.store.get(item.item)
+        nudge = await self.service.nudge(item.item)
         if nudge is None:
             return None  # deleted
         now = self.ctx.clock.now()

@@ -88,15 +88,6 @@ class PollStore:
             rows = await conn.execute(select(polls).where(polls.c.card_dirty.is_(True)))
         return [Poll(**row._asdict()) for row in rows]
 
-    async def overdue(self, now: datetime) -> list[Poll]:
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(
-                select(polls).where(
-                    polls.c.status == Status.OPEN, polls.c.deadline.is_not(None), polls.c.deadline <= now
-                )
-            )
-        return [Poll(**row._asdict()) for row in rows]
-
     async def shown(self, poll_id: str, version: int) -> None:
         """Teams has the shared card of `version`: it is clean, unless a vote came after that version."""
         async with self._engine.begin() as conn:

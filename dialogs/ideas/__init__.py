@@ -23,7 +23,7 @@ class Ideas(Submitting, IdeaChannel, Reviewing, Calls):
     async def start_up(self) -> None:
         """Re-plan from the tables: every idea channel's digest, every open call's closing."""
         now = self.ctx.clock.now()
-        for scope, _, _ in await self.service.store.channels():
+        for scope, _, _ in await self.service.channels():
             await self.ctx.timed.ensure(DIGEST, scope, self.next_digest(now))
-        for call in await self.service.store.open_calls():
+        for call in await self.service.open_calls():
             await self.ctx.timed.ensure(CALL_CLOSE, call.call_id, call.deadline)

@@ -21,7 +21,6 @@ from bot.ideas.model import (
 )
 from bot.ideas.privacy import Keys
 from bot.ideas.service import IdeaService
-from bot.ideas.store import IdeaStore
 from bot.ideas.tables import idea_calls, idea_channels, idea_comments, idea_votes, ideas
 from bot.permissions import Refusal, Role
 from bot.settings import EnvSettings, comma_ids
@@ -110,7 +109,7 @@ class IdeasBase(Feature):
         self.categories = own.categories
         ctx.policy.grant(Role.REVIEWER, own.reviewers)
         ctx.policy.grant(Role.MODERATOR, own.moderators)
-        self.service = IdeaService(IdeaStore(ctx.engine), Keys(ctx.anonymity_key), ctx.tz)
+        self.service = IdeaService(ctx.engine, Keys(ctx.anonymity_key), ctx.tz)
         self.export_key = purpose_key(ctx.anonymity_key, "ideas-export")
 
     # ---- small helpers ---------------------------------------------------------------------------------------
@@ -127,7 +126,7 @@ class IdeasBase(Feature):
         return cards.idea_card(idea, lang, tz=self.ctx.tz, call_theme=call.theme if call else None, voted=voted)
 
     async def _call_of(self, idea: Idea) -> Call | None:
-        return await self.service.store.call(idea.call_id) if idea.call_id else None
+        return await self.service.call(idea.call_id) if idea.call_id else None
 
     def _update_card(self, idea: Idea, lang: str) -> None:
         """The shared card in the idea channel shows the idea's current state (coalesced like poll cards)."""
@@ -135,14 +134,14 @@ class IdeasBase(Feature):
             return
 
         async def render() -> CardView:
-            current = await self.service.store.get(idea.idea_id) or idea
+            current = await self.service.idea(idea.idea_id) or idea
             return CardView(self._card(current, lang, await self._call_of(current)))
 
         self.ctx.cards.request(idea.conversation_id, idea.activity_id, render)
 
     async def _channel_lang(self, idea: Idea) -> str:
         """The language of the idea channel its card is in (the card speaks the channel's language)."""
-        for _, channel, lang in await self.service.store.channels():
+        for _, channel, lang in await self.service.channels():
             if channel == idea.conversation_id:
                 return lang
         return DEFAULT_LANGUAGE
@@ -150,5 +149,5 @@ class IdeasBase(Feature):
     async def _open_call(self, call_id: object) -> Call | None:
         if not isinstance(call_id, str) or len(call_id) != 32:
             return None
-        call = await self.service.store.call(call_id)
+        call = await self.service.call(call_id)
         return call if call is not None and call.is_open else None

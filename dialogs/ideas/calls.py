@@ -57,7 +57,7 @@ class Calls(IdeasBase):
         channel = (
             turn.place
             if not turn.personal
-            else (await self.service.store.channel(f"tenant:{turn.conversation.tenant_id}") or ("", ""))[0]
+            else (await self.service.channel_of(f"tenant:{turn.conversation.tenant_id}") or ("", ""))[0]
         )
         if not channel:
             raise Refusal("ideas.call.no_channel")
@@ -79,17 +79,17 @@ class Calls(IdeasBase):
             once=f"{CALL_CLOSE}:{call.call_id}:card",
         )
         if delivery.sent and delivery.activity_id:
-            await self.service.store.change_call(call.call_id, activity_id=delivery.activity_id)
+            await self.service.call_posted(call, delivery.activity_id)
         await self.ctx.timed.plan(CALL_CLOSE, call.call_id, call.deadline)
         return InvokeBody(task_message(t("ideas.call.opened", turn.lang)))
 
     @verb("ideas.call.list")
     async def call_ideas(self, turn: Turn) -> Outcome:
         call_id = turn.data.get("call_id")
-        call = await self.service.store.call(call_id) if isinstance(call_id, str) else None
+        call = await self.service.call(call_id) if isinstance(call_id, str) else None
         if call is None or (call.tenant_id or "") != (turn.conversation.tenant_id or ""):
             raise Refusal("ideas.unknown")
-        found = await self.service.store.in_call(call.call_id)
+        found = await self.service.in_call(call)
         title = t("ideas.call.list_title", turn.lang, theme=call.theme)
         return Refresh(
             cards.list_card(turn.lang, title, found, tz=self.ctx.tz, empty=t("ideas.call.list_empty", turn.lang))
@@ -98,13 +98,13 @@ class Calls(IdeasBase):
     @timed(CALL_CLOSE)
     async def call_close_due(self, item: DueItem) -> None:
         """The deadline: close the call (later ideas go to the general box), summarise it for the organiser."""
-        call = await self.service.store.call(item.item)
+        call = await self.service.call(item.item)
         if call is None or not call.is_open:
             return
         closed = await self.service.close_call(call)
         if closed is None:
             return
-        found = await self.service.store.in_call(call.call_id)
+        found = await self.service.in_call(call)
         if closed.activity_id:
             await self.ctx.sender.update_card(
                 closed.conversation_id,

@@ -44,14 +44,14 @@ class IdeaChannel(IdeasBase):
             await self.ctx.policy.require(turn, Role.ADMIN | Role.TEAM_OWNER, refusal="ideas.channel.owners_only")
             scope, label = f"team:{turn.conversation.team_id}", t("ideas.channel.team", turn.lang)
         now = self.ctx.clock.now()
-        await self.service.store.set_channel(scope, turn.place, turn.lang, turn.user_key, now)
+        await self.service.set_channel(scope, turn.place, turn.lang, turn.user_key, now)
         await self.ctx.timed.plan(DIGEST, scope, self.next_digest(now))
         return Say(card=cards.channel_card(turn.lang, label))
 
     @timed(POST)
     async def post_due(self, item: DueItem) -> None:
         """Put a new idea's card into its idea channel (once)."""
-        idea = await self.service.store.get(item.item)
+        idea = await self.service.idea(item.item)
         if idea is None or idea.activity_id is not None:
             return
         lang = str(item.payload.get("lang") or "ja")
@@ -61,9 +61,7 @@ class IdeaChannel(IdeasBase):
         if delivery.transient:
             raise RetryLater(f"idea card not posted: {delivery.error}")
         if delivery.sent and delivery.activity_id:
-            await self.service.store.change(
-                idea.idea_id, conversation_id=conversation, activity_id=delivery.activity_id
-            )
+            await self.service.posted(idea, conversation, delivery.activity_id)
 
     # ---- the weekly digest -----------------------------------------------------------------------------------
     def next_digest(self, after: datetime) -> datetime:
@@ -75,16 +73,14 @@ class IdeaChannel(IdeasBase):
 
     @timed(DIGEST)
     async def digest_due(self, item: DueItem) -> datetime | None:
-        channel = await self.service.store.channel(item.item)
+        channel = await self.service.channel_of(item.item)
         if channel is None:
             return None  # the scope has no idea channel any more
         conversation, lang = channel
         tenant = await self._tenant_of(item.item, conversation)
         since = item.occurrence - timedelta(days=7)
-        store = self.service.store
-        newest = await store.newest(tenant, since, 5)
-        popular = await store.top(tenant, since, 5)
-        shown = cards.digest_card(lang, await store.count_since(tenant, since), newest, popular, tz=self.ctx.tz)
+        digest = await self.service.digest(tenant, since)
+        shown = cards.digest_card(lang, digest.count, digest.newest, digest.popular, tz=self.ctx.tz)
         delivery = await self.ctx.sender.post(conversation, card_message(shown), once=item.key)
         if delivery.transient:
             raise RetryLater(f"digest not delivered: {delivery.error}")

@@ -57,7 +57,7 @@ class Reviewing(IdeasBase):
     async def queue(self, turn: Turn) -> Outcome:
         """The queue: reviewers get each idea's review form, moderators the audited reveal of pseudonyms."""
         await self.ctx.policy.require(turn, OVERSIGHT, refusal="ideas.reviewers_only")
-        waiting = await self.service.store.waiting(turn.conversation.tenant_id, cards.LISTED)
+        waiting = await self.service.waiting(turn.conversation.tenant_id, cards.LISTED)
         reviewer = await self.ctx.policy.allows(turn, REVIEWERS)
         moderator = await self.ctx.policy.allows(turn, Role.MODERATOR)
         shown = cards.queue_card(turn.lang, waiting, tz=self.ctx.tz, reviewer=reviewer, moderator=moderator)
@@ -112,7 +112,7 @@ class Reviewing(IdeasBase):
     @timed(NOTIFY)
     async def notify_due(self, item: DueItem) -> None:
         """Tell the submitter what became of their idea, in their 1:1 chat with the bot (anonymous ones too)."""
-        idea = await self.service.store.get(item.item.partition(":")[0])
+        idea = await self.service.idea(item.item.partition(":")[0])
         if idea is None:
             return
         reach = self.service.reach(idea)
@@ -142,9 +142,7 @@ class Reviewing(IdeasBase):
         chosen = [idea_id for idea_id in (scalar_text(turn.data.get("ideas")) or "").split(",") if idea_id][
             :SHORTLIST_MAX
         ]
-        found = [
-            idea for idea in await self.service.store.many(chosen) if idea.tenant_id == turn.conversation.tenant_id
-        ]
+        found = await self.service.shortlist(chosen, turn.conversation.tenant_id)
         if len(found) < 2:
             raise Refusal("ideas.shortlist.too_few")
         polls = self.ctx.feature(Polls)
@@ -166,9 +164,7 @@ class Reviewing(IdeasBase):
         if poll is None:
             raise Refusal("ideas.shortlist.not_posted")
         for option, idea in enumerate(found):
-            changed = await self.service.store.change(
-                idea.idea_id, poll_id=poll.poll_id, poll_option=option, updated_at=now
-            )
+            changed = await self.service.put_to_poll(idea, poll.poll_id, option, now)
             if changed is not None:
                 self._update_card(changed, await self._channel_lang(changed))
         await self.ctx.timed.plan(POLL_RESULT, poll.poll_id, deadline + timedelta(minutes=1))
@@ -178,15 +174,15 @@ class Reviewing(IdeasBase):
     async def poll_result_due(self, item: DueItem) -> datetime | None:
         """The shortlist poll closed: each idea keeps its count (a reopened poll is looked at again later)."""
         polls = self.ctx.feature(Polls)
-        poll = await polls.service.store.get(item.item)
+        poll = await polls.service.poll(item.item)
         if poll is None:
             return None
         if poll.is_open:
             return (poll.deadline or self.ctx.clock.now() + timedelta(days=1)) + timedelta(minutes=1)
-        tally = await polls.service.store.tally(poll)
-        for idea in await self.service.store.in_poll(poll.poll_id):
+        tally = await polls.service.tally(poll)
+        for idea in await self.service.in_poll(poll.poll_id):
             if idea.poll_option is not None and idea.poll_option < len(tally.counts):
-                changed = await self.service.store.change(idea.idea_id, poll_votes=tally.counts[idea.poll_option])
+                changed = await self.service.poll_result(idea, tally.counts[idea.poll_option])
                 if changed is not None:
                     self._update_card(changed, await self._channel_lang(changed))
         return None
@@ -215,7 +211,7 @@ class Reviewing(IdeasBase):
         if params is None:
             return HttpResponse(403, t("ideas.export.link_expired", request.query.get("lang", DEFAULT_LANGUAGE)))
         tenant, lang = params["tenant"], params["lang"]
-        found = await self.service.store.every(tenant or None)
+        found = await self.service.every(tenant or None)
         body = ideas_csv(found, self.service.fiscal_years(found), lambda key: t(f"ideas.{key}", lang), self.ctx.tz)
         await self.ctx.audit.record(
             self.name, "ideas.export", params["by"], params["name"], f"tenant:{tenant}", {"ideas": len(found)}

@@ -67,7 +67,7 @@ class Submitting(IdeasBase):
         words = [word for word in normalize(turn.text).split() if word][:5]
         if not words:
             return Say(text=t("ideas.search.usage", turn.lang))
-        found = await self.service.store.search(turn.conversation.tenant_id, words, cards.LISTED)
+        found = await self.service.search(turn.conversation.tenant_id, words, cards.LISTED)
         title = t("ideas.search.title", turn.lang, words=" ".join(words))
         return Say(
             card=cards.list_card(turn.lang, title, found, tz=self.ctx.tz, empty=t("ideas.search.empty", turn.lang))
@@ -195,11 +195,11 @@ class Submitting(IdeasBase):
 
     async def _channel_for(self, turn: Turn, idea: Idea) -> tuple[str, str] | None:
         if idea.call_id is not None:
-            call = await self.service.store.call(idea.call_id)
+            call = await self.service.call(idea.call_id)
             if call is not None:
                 return call.conversation_id, call.lang
-        store = self.service.store
-        return await store.channel(scope_of(turn)) or await store.channel(f"tenant:{turn.conversation.tenant_id}")
+        tenant_wide = f"tenant:{turn.conversation.tenant_id}"
+        return await self.service.channel_of(scope_of(turn)) or await self.service.channel_of(tenant_wide)
 
     async def _back_instead(self, turn: Turn) -> Outcome:
         idea = await self._idea(turn)
@@ -216,7 +216,7 @@ class Submitting(IdeasBase):
         if idea.status not in (Status.NEW, Status.REVIEWING, Status.ADOPTED):
             raise Refusal("ideas.vote.closed")
         voted, _ = await self.service.vote(idea, turn.user_key, self.ctx.clock.now())
-        current = await self.service.store.get(idea.idea_id) or idea
+        current = await self.service.idea(idea.idea_id) or idea
         self._update_card(current, turn.lang)
         if idea.activity_id is None or turn.reply_to_id != idea.activity_id:  # a list's row, not the idea's card
             return Notify(t("ideas.vote.done" if voted else "ideas.vote.withdrawn", turn.lang, votes=current.votes))
@@ -225,7 +225,7 @@ class Submitting(IdeasBase):
     @dialog(forms_cards.COMMENTS, "fetch")
     async def open_comments(self, turn: Turn) -> Outcome:
         idea = await self._idea(turn)
-        shown = forms_cards.comments_card(turn.lang, idea, await self.service.store.comments(idea.idea_id))
+        shown = forms_cards.comments_card(turn.lang, idea, await self.service.comments(idea))
         return InvokeBody(task_form(shown, t("ideas.dialog.comments", turn.lang), height="large"))
 
     @dialog(forms_cards.COMMENTS, "submit")
@@ -234,16 +234,14 @@ class Submitting(IdeasBase):
         text, error = parse_comment(turn.data, turn.lang)
         if text is None:
             typed = scalar_text(turn.data.get("comment")) or ""
-            shown = forms_cards.comments_card(
-                turn.lang, idea, await self.service.store.comments(idea.idea_id), error, typed=typed
-            )
+            shown = forms_cards.comments_card(turn.lang, idea, await self.service.comments(idea), error, typed=typed)
             return InvokeBody(task_form(shown, t("ideas.dialog.comments", turn.lang), height="large"))
         await self.service.comment(
             turn.new_id("comment"), idea, turn.user_key, turn.actor.name, text, self.ctx.clock.now()
         )
-        current = await self.service.store.get(idea.idea_id) or idea
+        current = await self.service.idea(idea.idea_id) or idea
         self._update_card(current, await self._channel_lang(current))
-        shown = forms_cards.comments_card(turn.lang, current, await self.service.store.comments(idea.idea_id))
+        shown = forms_cards.comments_card(turn.lang, current, await self.service.comments(idea))
         return InvokeBody(task_form(shown, t("ideas.dialog.comments", turn.lang), height="large"))
 
 

@@ -19,7 +19,6 @@ from typing import Any
 
 from pydantic import Field
 
-from bot.anonymity import key_id
 from bot.context import Context
 from bot.feature import (
     EVERYWHERE,
@@ -37,12 +36,11 @@ from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.ids import stable_id
 from bot.links import signed_params
 from bot.permissions import Refusal
-from bot.polls.ballots import BallotKeys, legacy_key
+from bot.polls.ballots import BallotKeys
 from bot.polls.export import export_disposition, export_path, export_route, poll_csv
 from bot.polls.model import Draft, Origin, Poll, Tally
 from bot.polls.oneliner import split_oneliner
 from bot.polls.service import PollService
-from bot.polls.store import PollStore
 from bot.polls.tables import poll_ballots, poll_choices, poll_secrets, polls
 from bot.polls.validate import check
 from bot.routes import InvokeBody, Notify, Outcome, Refresh, Say
@@ -62,7 +60,6 @@ CLOSE, REMIND, REPEAT = "polls.close", "polls.remind", "polls.repeat"
 REMIND_PEOPLE, CARD = "polls.remind_people", "polls.card"
 CARD_RETRY = timedelta(minutes=1)
 FAN_OUT = 8  # 1:1 reminders in flight at once (the sender keeps them within the tenant's rate)
-LEGACY_SECRET, LEGACY_KEY_ID = "ballots", "legacy-key-id"
 EXPORT_LABELS = ("question", "ballots", "withheld", "option", "votes", "share", "voter")
 
 
@@ -99,31 +96,23 @@ class Polls(Feature):
         super().__init__(ctx)
         self.threshold = ctx.feature_settings(PollSettings).privacy_threshold
         keys = BallotKeys.from_anonymity_key(ctx.anonymity_key)
-        self.service = PollService(PollStore(ctx.engine), ctx.tz, keys=keys, anonymity_key=ctx.anonymity_key)
+        self.service = PollService(ctx.engine, ctx.tz, keys=keys, anonymity_key=ctx.anonymity_key)
         self.delivery = PollDelivery(ctx, self.service, self.threshold)
 
     async def start_up(self) -> None:
         """Find the legacy ballot key (if any), and re-plan every poll's timed work from the polls table: deadlines
         that passed while the bot was down close now, and shared cards a crash left behind are written again."""
-        await self._legacy_key()
+        await self.service.load_legacy_key(self.ctx.settings.app_password)
         timed, now = self.ctx.timed, self.ctx.clock.now()
-        for poll in await self.service.store.open_with_deadline():
+        for poll in await self.service.open_with_deadline():
             await timed.ensure(CLOSE, poll.poll_id, poll.deadline)
             remind_at = self.service.remind_at(poll)
             if remind_at is not None and remind_at > now:
                 await timed.ensure(REMIND, poll.poll_id, remind_at)
-        for poll in await self.service.store.recurring():
+        for poll in await self.service.recurring():
             await timed.ensure(REPEAT, poll.poll_id, self.service.next_repeat(poll, now))
-        for poll in await self.service.store.dirty():
+        for poll in await self.service.dirty():
             self._update_card(poll)
-
-    async def _legacy_key(self) -> None:
-        secret = await self.service.store.secret(LEGACY_SECRET)
-        if secret is None:
-            return  # a deployment that never had legacy polls
-        legacy = legacy_key(self.ctx.settings.app_password, bytes.fromhex(secret))
-        first_seen = await self.service.store.remember(LEGACY_KEY_ID, key_id(legacy))
-        self.service.keys = BallotKeys(self.service.keys.current, legacy if first_seen == key_id(legacy) else None)
 
     # ---- helpers ---------------------------------------------------------------------------------------------
     def _origin(self, turn: Turn) -> Origin:
@@ -272,7 +261,7 @@ class Polls(Feature):
         card, 「自分の回答を表示」 and 「投票に戻る」."""
         poll = await self._poll(turn, ticketed=True)
         mine = await self.service.ballot_of(poll, turn.user_key)
-        return self._own_view(turn, poll, await self.service.store.tally(poll), mine)
+        return self._own_view(turn, poll, await self.service.tally(poll), mine)
 
     # ---- the creator's tools ---------------------------------------------------------------------------------
     async def _creators(self, turn: Turn) -> Poll:
@@ -282,7 +271,7 @@ class Polls(Feature):
         return poll
 
     async def _tools(self, turn: Turn, poll: Poll, **extra: Any) -> Refresh:
-        tally = await self.service.store.tally(poll)
+        tally = await self.service.tally(poll)
         return Refresh(
             cards.creator_card(poll, tally, turn.lang, threshold=self.threshold, tz=self.service.tz, **extra)
         )
@@ -296,7 +285,7 @@ class Polls(Feature):
         poll = await self._creators(turn)
         if poll.anonymous:
             raise Refusal("polls.details.anonymous")
-        return await self._tools(turn, poll, details=await self.service.store.named_ballots(poll.poll_id))
+        return await self._tools(turn, poll, details=await self.service.named_ballots(poll))
 
     @verb(cards.CLOSE)
     async def close(self, turn: Turn) -> Outcome:
@@ -397,12 +386,12 @@ class Polls(Feature):
         if signed_params(self.service.export_key, export_route(poll_id), query, now) is None:
             known = await self.service.find(poll_id)  # the link's language is its poll's
             return HttpResponse(403, t("polls.export.link_expired", known.lang if known else DEFAULT_LANGUAGE))
-        poll = await self.service.store.get(poll_id)
+        poll = await self.service.poll(poll_id)
         if poll is None:
             return HttpResponse(404, "not found")
         labels = {name: t(f"polls.export.{name}", poll.lang, threshold=self.threshold) for name in EXPORT_LABELS}
-        named = [] if poll.anonymous else await self.service.store.named_ballots(poll.poll_id)
-        body = poll_csv(poll, await self.service.store.tally(poll), named, labels, self.threshold)
+        named = [] if poll.anonymous else await self.service.named_ballots(poll)
+        body = poll_csv(poll, await self.service.tally(poll), named, labels, self.threshold)
         headers = {"Content-Disposition": export_disposition(poll, self.service.tz), "Cache-Control": "no-store"}
         return HttpResponse(200, body, "text/csv", headers)
 
@@ -410,7 +399,7 @@ class Polls(Feature):
     @timed(CLOSE)
     async def close_due(self, item: DueItem) -> None:
         """The deadline came (or passed while the bot was down): close, update the card."""
-        poll = await self.service.store.get(item.item)
+        poll = await self.service.poll(item.item)
         now = self.ctx.clock.now()
         if poll is None or not poll.is_open or poll.deadline is None or poll.deadline > now:
             return  # reopened without a deadline, closed by hand, or gone
@@ -422,7 +411,7 @@ class Polls(Feature):
     @timed(REMIND)
     async def remind_due(self, item: DueItem) -> None:
         """Named polls in a chat or channel @mention who has not voted; others get a note."""
-        poll = await self.service.store.get(item.item)
+        poll = await self.service.poll(item.item)
         if poll is None or not poll.is_open or poll.deadline is None:
             return
         if not poll.anonymous and poll.conversation_type != "personal":
@@ -440,7 +429,7 @@ class Polls(Feature):
     @timed(REPEAT)
     async def repeat_due(self, item: DueItem) -> datetime | None:
         """Post a fresh copy of the poll where it was first posted (once per occurrence)."""
-        template = await self.service.store.get(item.item)
+        template = await self.service.poll(item.item)
         if template is None or not template.recurrence:
             return None
         origin = Origin(
@@ -457,7 +446,7 @@ class Polls(Feature):
     @timed(REMIND_PEOPLE)
     async def remind_people_due(self, item: DueItem) -> None:
         """The 1:1 reminders a creator asked for; each person once, however often this run is retried."""
-        poll = await self.service.store.get(item.item.partition(":")[0])
+        poll = await self.service.poll(item.item.partition(":")[0])
         if poll is None or not poll.is_open:
             return
         gate = asyncio.Semaphore(FAN_OUT)
@@ -475,7 +464,7 @@ class Polls(Feature):
     @timed(CARD)
     async def card_due(self, item: DueItem) -> None:
         """Write a shared card that kept failing; until it lands, the poll stays marked dirty."""
-        poll = await self.service.store.get(item.item)
+        poll = await self.service.poll(item.item)
         if poll is None or poll.activity_id is None or not poll.card_dirty:
             return
         delivery = await self.delivery.update_now(poll)

@@ -11,7 +11,7 @@ from typing import Any
 from bot.card_updates import CardView, update_card
 from bot.context import Context
 from bot.i18n import t
-from bot.polls.model import REFRESHED_VOTERS, Origin, Poll
+from bot.polls.model import Origin, Poll
 from bot.polls.service import PollService
 from bot.sender import Delivery
 from cards.base import card_message
@@ -26,15 +26,10 @@ class PollDelivery:
         self.service = service
         self.threshold = threshold  # anonymous polls show no breakdown below this many ballots
 
-    async def refreshed_for(self, poll: Poll) -> list[str]:
-        """Whom Teams refreshes the card for in a chat of more than 60 (`cards.polls.refresh_for`): a named poll's
-        voters; nobody is listed for an anonymous poll (who voted stays unknown)."""
-        return [] if poll.anonymous else await self.service.store.voter_ids(poll.poll_id, REFRESHED_VOTERS)
-
     async def shared_card(self, poll: Poll) -> dict[str, Any]:
         """The card everybody in the conversation is sent, with the current totals."""
-        tally = await self.service.store.tally(poll)
-        refreshed_for = await self.refreshed_for(poll)
+        tally = await self.service.tally(poll)
+        refreshed_for = await self.service.refreshed_for(poll)
         return poll_card(poll, tally, threshold=self.threshold, tz=self.service.tz, refreshed_for=refreshed_for)
 
     async def post(self, origin: Origin, poll: Poll, *, once: str | None = None) -> Poll | None:
@@ -49,14 +44,14 @@ class PollDelivery:
 
     async def render(self, poll_id: str) -> CardView:
         """The shared card as the database has it now; once Teams has it, that version of the votes is shown."""
-        poll = await self.service.store.get(poll_id)
+        poll = await self.service.poll(poll_id)
         if poll is None:
             raise LookupError(f"poll {poll_id} is gone")
         card = await self.shared_card(poll)
         version = poll.card_version
 
         async def shown() -> None:
-            await self.service.store.shown(poll_id, version)
+            await self.service.card_shown(poll_id, version)
 
         return CardView(card, shown)
 
@@ -80,7 +75,7 @@ class PollDelivery:
     # ---- who has not voted ---------------------------------------------------------------------------------
     async def non_voters(self, poll: Poll) -> list[dict[str, Any]]:
         """Members of a named poll's chat who have not voted (the creator excluded)."""
-        voted = await self.service.store.voter_keys(poll.poll_id)
+        voted = await self.service.voted(poll)
         skip = voted | {poll.creator_key}
         members = await self.ctx.sender.members(poll.service_url, poll.place_id)
         return [m for m in members if m.get("aadObjectId") and m["aadObjectId"] not in skip]
@@ -95,7 +90,7 @@ class PollDelivery:
     async def remind_person(self, poll: Poll, aad_id: str, conversation_id: str, *, once: str) -> Delivery:
         """A 1:1 reminder, in the language that person chose (else the poll's); the card carries their ticket, so
         their vote from the 1:1 chat counts in the poll (and nobody else's would)."""
-        tally = await self.service.store.tally(poll)
+        tally = await self.service.tally(poll)
         ticket = self.service.ticket(poll.poll_id, aad_id)
         lang = await self.ctx.languages.language(aad_id, poll.lang)
         card = reminder_card(poll, tally, lang, ticket=ticket, threshold=self.threshold, tz=self.service.tz)

@@ -151,10 +151,10 @@ async def test_a_shortlist_goes_to_a_quick_poll_and_its_result_comes_back_to_eac
     assert one["value"] == t("ideas.shortlist.too_few")
     posted = await box.click("ideas.shortlist", {"ideas": chosen}, REVIEWER, box.channel)
     assert posted["value"] == t("ideas.shortlist.posted", count=3)
-    polls = box.bot.feature("polls").service.store
+    polls = box.bot.feature("polls").service
     poll_ids = {(await box.idea(idea.idea_id)).poll_id for idea in found}
     assert len(poll_ids) == 1
-    poll = await polls.get(poll_ids.pop())
+    poll = await polls.poll(poll_ids.pop())
     assert poll is not None and list(poll.options) == titles and poll.deadline is not None
     assert t("ideas.card.in_poll") in texts(await box.posted(found[0]))
     voters = [box.bot.channel.builder.user(f"投票者 {n}") for n in range(3)]

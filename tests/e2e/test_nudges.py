@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import t
-from bot.nudges.store import Nudge
+from bot.nudges.model import Nudge
 from bot.nudges.tables import nudges
 from bot.recurrence import next_delivery
 from dialogs.nudges import POST

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from bot.i18n import t
 from bot.polls.export import export_path
 from bot.polls.model import Draft, Origin, Poll
+from bot.polls.store import PollStore
 from bot.polls.tables import poll_ballots, poll_choices, polls
 from dialogs.polls import CLOSE, REMIND, REPEAT
 from tests.cardcheck import assert_valid_card
@@ -287,7 +288,7 @@ async def _racing_clicks(bot: RunningBot) -> None:
     async with bot.platform.store.engine.connect() as conn:
         options = sorted(o for (o,) in await conn.execute(select(poll_choices.c.option)))
     assert options in ([0], [1], [1, 2], [2])  # exactly one of the racing ballots, whole
-    tally = await bot.feature("polls").service.store.tally(poll)
+    tally = await bot.feature("polls").service.tally(poll)
     assert tally.ballots == 1 and sum(tally.counts) == len(options)
 
 
@@ -383,7 +384,7 @@ async def test_the_deadline_closes_the_poll_across_a_restart(channel: TeamsChann
         assert await first.planned(CLOSE, poll.poll_id) == poll.deadline
         # The deadline passes while the bot is down: move it (and its timed work) into the past before stopping.
         past = datetime.now(UTC) - timedelta(seconds=1)
-        await first.feature("polls").service.store.change(poll.poll_id, deadline=past)
+        await PollStore(first.platform.store.engine).change(poll.poll_id, deadline=past)
         await first.platform.timed.cancel(CLOSE, poll.poll_id)  # even a lost plan: start-up re-plans from the table
     finally:
         await first.stop()

@@ -21,7 +21,8 @@ import aiohttp
 from sqlalchemy import func, select
 
 from bot.ideas.tables import ideas as idea_rows
-from bot.nudges.store import Nudge, NudgeStore
+from bot.nudges.model import Nudge
+from bot.nudges.store import NudgeStore
 from bot.polls.tables import poll_ballots, poll_choices, polls
 from bot.store import Store
 from bot.store.tables import timed_work

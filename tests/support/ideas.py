@@ -118,7 +118,7 @@ class IdeaBox:
         return Idea(**row._asdict())
 
     async def idea(self, idea_id: str) -> Idea:
-        found: Idea | None = await self.bot.feature("ideas").service.store.get(idea_id)
+        found: Idea | None = await self.bot.feature("ideas").service.idea(idea_id)
         assert found is not None
         return found
 

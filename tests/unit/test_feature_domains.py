@@ -1,9 +1,11 @@
 """Every feature's domain (`bot/<feature>/`) stays free of the Teams and HTTP glue and of the timer, the platform
-never imports a feature's domain, and no feature's domain imports another's. The domains are found from the
-feature list (`dialogs.FEATURES`), so a new feature is checked without anyone naming it here."""
+never imports a feature's domain, no feature's domain imports another's, and a domain's store is its own: the
+feature's dialogs call its service, never `service.store`. The domains are found from the feature list
+(`dialogs.FEATURES`), so a new feature is checked without anyone naming it here."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import subprocess
 import sys
@@ -77,3 +79,29 @@ def test_the_platform_imports_no_domain_and_no_domain_imports_another() -> None:
             and graph.direct_import_exists(importer=module, imported=domain, as_packages=True)
         )
         assert not outsiders, f"{domain} is imported by {outsiders}"
+
+
+def test_a_domains_store_is_imported_by_its_own_domain_only() -> None:
+    """Dialogs and cards use the service and the model: rules added to a service can't be gone around."""
+    graph = _graph()
+    stores = [f"{domain}.store" for domain in DOMAINS if f"{domain}.store" in graph.modules]
+    assert {"bot.polls.store", "bot.ideas.store"} <= set(stores)
+    for store in stores:
+        domain = store.removesuffix(".store")
+        outsiders = sorted(
+            module for module in graph.find_modules_that_directly_import(store) if not module.startswith(domain + ".")
+        )
+        assert not outsiders, f"{store} is imported by {outsiders}"
+
+
+def test_dialogs_reach_no_store_attribute() -> None:
+    """`self.service.store.get(...)` (or any alias of a store) in a feature's dialogs: they ask the service."""
+    files = sorted((ROOT / "dialogs").rglob("*.py"))
+    assert len(files) >= 10
+    found = sorted(
+        (str(path.relative_to(ROOT)), node.lineno, node.attr)
+        for path in files
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr in ("store", "_store")
+    )
+    assert not found, "\n".join(f"{path}:{line}: .{attr}" for path, line, attr in found)
