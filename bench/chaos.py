@@ -27,7 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.inbound import machine
-from tests.support.chaos import sigterm_with_due_work, two_instances_share_due_work, vote_burst_with_kills
+from tests.support.chaos import (
+    idea_burst_with_kills,
+    sigterm_with_due_work,
+    two_instances_share_due_work,
+    vote_burst_with_kills,
+)
 from tests.teams_channel.channel import TeamsChannel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +60,18 @@ async def _run(channel: TeamsChannel, postgres: str, work: Path, args: argparse.
         report[f"vote_burst_{backend}"] = asdict(burst)
         if burst.ballots != burst.voters or burst.counts != burst.expected:
             report["problems"].append(f"{backend}: {burst.ballots} ballots for {burst.voters} voters")
+    (work / "ideas").mkdir()
+    ideas = await idea_burst_with_kills(
+        channel,
+        f"sqlite+aiosqlite:///{work / 'ideas.db'}",
+        work / "ideas",
+        ideas=args.ideas,
+        concurrency=args.concurrency,
+        kill_after=tuple(point for point in KILLS if point < args.ideas),
+    )
+    report["idea_burst"] = {**asdict(ideas), "cards_per_idea": sorted(set(ideas.cards_per_idea.values()))}
+    if ideas.stored != ideas.submitted or set(ideas.cards_per_idea.values()) != {1}:
+        report["problems"].append(f"ideas: {ideas.stored} stored for {ideas.submitted}, cards {report['idea_burst']}")
     stop = await sigterm_with_due_work(channel, f"sqlite+aiosqlite:///{work / 'nudges.db'}", work, items=args.items)
     report["sigterm"] = {**asdict(stop), "per_room": sorted(set(stop.per_room.values()))}
     if stop.exit_seconds >= 10 or set(stop.per_room.values()) != {1}:
@@ -72,10 +89,16 @@ def _print(report: dict[str, Any]) -> None:
         burst = report[f"vote_burst_{backend}"]
         print(
             f"kill -9 in a vote burst ({backend}): {burst['voters']} voters, killed after "
-            f"{burst['acknowledged_before_kills']} answers, {burst['retried']} deliveries retried, "
+            f"{burst['kills']['acknowledged_before_kills']} answers, {burst['kills']['retried']} deliveries retried, "
             f"{burst['duplicates_sent']} answered ones sent again → {burst['ballots']} ballots "
             f"(lost {burst['voters'] - burst['ballots']}), counts {burst['counts']} ({burst['seconds']:.1f} s)"
         )
+    ideas = report["idea_burst"]
+    print(
+        f"kill -9 in an idea burst (sqlite): {ideas['submitted']} ideas, killed after "
+        f"{ideas['kills']['acknowledged_before_kills']} answers, {ideas['kills']['retried']} retried → "
+        f"{ideas['stored']} stored, cards per idea {ideas['cards_per_idea']} ({ideas['seconds']:.1f} s)"
+    )
     stop = report["sigterm"]
     print(
         f"SIGTERM with {stop['items']} nudges due: {stop['delivered_before_stop']} posted before the signal, exit "
@@ -96,6 +119,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--voters", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--ideas", type=int, default=200)
     parser.add_argument("--items", type=int, default=150)
     parser.add_argument("--shared-items", type=int, default=200)
     args = parser.parse_args()

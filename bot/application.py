@@ -30,7 +30,7 @@ from bot.connector import BotConnector
 from bot.context import Context
 from bot.conversations import ConversationDirectory
 from bot.credentials import TokenProvider
-from bot.feature import Feature, HttpRequest, fill_routes
+from bot.feature import Feature, HttpRequest, fill_routes, introductions
 from bot.graph import GraphClient, graph_client
 from bot.handler import OpenFlatBot
 from bot.identity import create_authentication, install_metadata_cache
@@ -74,6 +74,7 @@ class Platform:
     conversations: ConversationDirectory
     languages: LanguagePreferences
     graph: GraphClient | None = None
+    introductions: tuple[str, ...] = ()  # what the running features offer newcomers (welcome and help cards)
     features: dict[str, Feature] = field(default_factory=dict)
 
 
@@ -184,7 +185,9 @@ def create_app(
         platform = _build(settings, features, store, instance, clock, card_interval, limits)
         app[PLATFORM] = platform
         adapter = TeamsAdapter(create_authentication(settings), platform.sender, dev_mode=settings.dev_mode)
-        bot = OpenFlatBot(platform.routes, platform.conversations, platform.languages, platform.sender)
+        bot = OpenFlatBot(
+            platform.routes, platform.conversations, platform.languages, platform.sender, platform.introductions
+        )
         app[MESSAGES] = MessagesEndpoint(settings, adapter, bot, ActivityClaims(store.activities, instance))
         platform.runner.handle(PURGE, lambda item: _purge(platform, item))
         await _plan_purge(platform)
@@ -295,6 +298,7 @@ def _build(
         conversations=ConversationDirectory(store.conversations),
         languages=LanguagePreferences(store.preferences),
         graph=graph,
+        introductions=introductions(feature_types),
     )
     context = Context(
         settings=settings,
@@ -313,6 +317,7 @@ def _build(
         features=platform.features,
         instance=instance,
         graph=graph,
+        introductions=platform.introductions,
     )
     for feature_type in feature_types:
         platform.features[feature_type.name] = feature_type(context)

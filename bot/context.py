@@ -1,6 +1,6 @@
 """What the platform hands each feature when the app builds it: a narrow, typed context, once per app.
 
-A feature keeps what it needs from here (its store on `engine`, its domain service) as attributes of its own
+A feature keeps what it needs from here (its domain service, built on `engine`) as attributes of its own
 object; nothing is global, nothing is cached per module, and a turn carries no bag of services.
 """
 
@@ -37,7 +37,7 @@ F = TypeVar("F", bound="Feature")
 @dataclass(frozen=True)
 class Context:
     settings: Settings
-    engine: AsyncEngine  # features build their own stores on it
+    engine: AsyncEngine  # features build their domain services on it
     sender: Sender  # every outbound call: posts, card updates, member look-ups
     cards: CardRefresher  # coalesced updates of shared cards
     timed: TimedWork  # plan and cancel timed work by stable name
@@ -51,6 +51,7 @@ class Context:
     audit: AuditLog  # who changed, revealed or exported what
     features: Mapping[str, Feature]  # the app's features by name, for the few that work together (filled at start)
     instance: Instance  # this process as one bot instance: its id, and whether another is alive (work shared)
+    introductions: tuple[str, ...] = ()  # catalog keys of what the running features offer (`Feature.introduction`)
     graph: GraphClient | None = None  # Microsoft Graph; None unless GRAPH_ENABLED (say "no Graph permission")
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from urllib.parse import quote
 
 BOM = "\ufeff"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,3 +27,9 @@ def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
             [value if isinstance(value, int | float) and not isinstance(value, bool) else cell(value) for value in row]
         )
     return (BOM + out.getvalue()).encode("utf-8")
+
+
+def content_disposition(filename: str, stand_in: str) -> str:
+    """An attachment named `filename`: UTF-8 in `filename*` (RFC 6266), and `stand_in` (ASCII) for clients that
+    only read `filename`."""
+    return f"attachment; filename=\"{stand_in}\"; filename*=UTF-8''{quote(filename, safe='')}"

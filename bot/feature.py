@@ -4,6 +4,7 @@
         name = "polls"
         tables = (polls, poll_ballots, poll_choices)
         compose_actions = (ComposeAction("createPoll", "polls.me.title", "polls.me.description"),)
+        introduction = "polls.introduction"                     # one line for newcomers (welcome, help)
 
         def __init__(self, ctx: Context) -> None: ...          # built once per app, with a narrow context
 
@@ -25,7 +26,9 @@
 
 Adding a feature is its own files plus one line in the feature list (`dialogs.FEATURES`): the platform routes
 its commands, verbs, dialogs and invokes, runs its timed work, serves its HTTP routes, migrates its tables and
-offers its commands in the Teams manifest (`make package`), all from this declaration.
+offers its commands in the Teams manifest (`make package`), all from this declaration. Its `introduction` is how
+the welcome card, the help card and the app's description present it: a feature that isn't running is never
+promised.
 """
 
 from __future__ import annotations
@@ -142,6 +145,7 @@ class Feature:
     tables: ClassVar[tuple[Table, ...]] = ()
     settings: ClassVar[type[EnvSettings] | None] = None  # its environment variables (documented, validated at start)
     compose_actions: ClassVar[tuple[ComposeAction, ...]] = ()
+    introduction: ClassVar[str | None] = None  # catalog key: what it offers, in one line, for newcomers
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -154,12 +158,19 @@ class Feature:
 
     @classmethod
     def marked(cls) -> list[tuple[str, Mark]]:
-        """(method name, mark) for every decorated method, in definition order."""
+        """(method name, mark) for every decorated method, in definition order (a feature made of parts: the
+        parts its class lists first come first, each in its own order)."""
         found = []
         for attribute, value in inspect.getmembers(cls, inspect.isfunction):
             for mark in value.__dict__.get("__feature_marks__", []):
                 found.append((attribute, mark))
-        return sorted(found, key=lambda pair: getattr(cls, pair[0]).__code__.co_firstlineno)
+        parts = list(reversed(cls.__mro__))
+
+        def position(pair: tuple[str, Mark]) -> tuple[int, int]:
+            owner = next(part for part in reversed(parts) if pair[0] in part.__dict__)
+            return -parts.index(owner), getattr(cls, pair[0]).__code__.co_firstlineno
+
+        return sorted(found, key=position)
 
     def handlers(self) -> list[tuple[Mark, Callable[..., Awaitable[Any]]]]:
         """Every declared handler, bound to this instance."""
@@ -194,6 +205,11 @@ def fill_routes(
         if set(phases) != {"fetch", "submit"}:
             raise ValueError(f"dialog {name!r} needs both a fetch and a submit handler")
         routes.dialog(name, fetch=phases["fetch"], submit=phases["submit"])
+
+
+def introductions(feature_types: Iterable[type[Feature]]) -> tuple[str, ...]:
+    """The catalog keys of what the features offer newcomers, in feature order."""
+    return tuple(feature.introduction for feature in feature_types if feature.introduction)
 
 
 def declared_routes(feature_types: Iterable[type[Feature]]) -> RouteTable:

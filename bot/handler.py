@@ -64,12 +64,18 @@ def locale_of(activity: Activity) -> str:
 
 class OpenFlatBot(TeamsActivityHandler):
     def __init__(
-        self, routes: RouteTable, conversations: ConversationDirectory, languages: LanguagePreferences, sender: Sender
+        self,
+        routes: RouteTable,
+        conversations: ConversationDirectory,
+        languages: LanguagePreferences,
+        sender: Sender,
+        introductions: tuple[str, ...] = (),
     ) -> None:
         self._routes = routes
         self._conversations = conversations
         self._languages = languages
         self._sender = sender
+        self._introductions = introductions  # what the running features offer, for the welcome card
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Invokes hand their answer straight to the adapter (what botbuilder's `send_activity` of an
@@ -156,6 +162,8 @@ class OpenFlatBot(TeamsActivityHandler):
             # A dialog shows text in its own frame: a Notify (e.g. the apology for a failure) becomes a task message.
             if isinstance(outcome, Notify):
                 outcome = InvokeBody(task_message(outcome.text))
+            if activity.name == "composeExtension/submitAction":
+                outcome = [_extension_closing(item) for item in _as_list(outcome)]
             return await self._answer_invoke(turn_context, turn, outcome)
         handler = self._routes.match_invoke(activity.name or "")
         if handler is None:
@@ -166,6 +174,9 @@ class OpenFlatBot(TeamsActivityHandler):
         return await self._answer_invoke(turn_context, turn, outcome)
 
     async def _answer_invoke(self, context: TurnContext, turn: Turn, outcome: Any) -> InvokeResponse:
+        """The first Refresh, Notify or InvokeBody answers the invoke; everything else is carried out. A click
+        whose only result is a new message says so (Teams shows the answer's text under the card: empty, it is an
+        empty bar)."""
         outcomes = _as_list(outcome)
         response: InvokeResponse | None = None
         for item in outcomes:
@@ -181,7 +192,10 @@ class OpenFlatBot(TeamsActivityHandler):
                 response = InvokeResponse(status=item.status, body=item.body)
             else:
                 await self._carry_out(context, turn, item)
-        return response or _invoke_message("")
+        if response is not None:
+            return response
+        posted = any(isinstance(item, Say) for item in outcomes)
+        return _invoke_message(t("invoke.posted" if posted else "invoke.done", turn.lang))
 
     # ---- install / uninstall --------------------------------------------------------------------------------
     async def on_installation_update(self, turn_context: TurnContext) -> None:
@@ -200,12 +214,15 @@ class OpenFlatBot(TeamsActivityHandler):
             await self._removed(turn_context)
 
     async def _installed(self, context: TurnContext) -> None:
-        """Teams sends both installationUpdate and conversationUpdate for one install: welcome exactly once."""
+        """Teams sends both installationUpdate and conversationUpdate for one install: welcome exactly once, in the
+        language the person who installed the app chose (else their client's)."""
         activity = context.activity
         record = record_from_activity(activity, locale_of(activity))
         if await self._conversations.install(record):
-            lang = language_of(record.locale)
-            await context.send_activity(_card_activity(welcome_card(lang)))
+            installer = activity.from_property
+            key = (getattr(installer, "aad_object_id", None) or installer.id) if installer else None
+            lang = await self._languages.language(key, record.locale) if key else language_of(record.locale)
+            await context.send_activity(_card_activity(welcome_card(lang, self._introductions)))
 
     async def _removed(self, context: TurnContext) -> None:
         await self._conversations.remove(context.activity.conversation.id)
@@ -284,6 +301,17 @@ def _dialog_step(name: str, value: dict[str, Any]) -> tuple[str, str, dict[str, 
         }
         return str(value.get("commandId") or ""), phase, {**data, **context}
     return None
+
+
+def _extension_closing(outcome: Outcome) -> Outcome:
+    """A message extension's dialog has no "message" step: Microsoft lists no response, a card, or another dialog
+    as a submitAction's answers. A dialog's closing message therefore becomes no response (`{}`), which closes it
+    (the bot's own post is the result people see)."""
+    if isinstance(outcome, InvokeBody) and isinstance(outcome.body, dict):
+        task = outcome.body.get("task")
+        if isinstance(task, dict) and task.get("type") == "message":
+            return InvokeBody({})
+    return outcome
 
 
 def _as_list(outcome: Outcome | list[Outcome] | None) -> list[Outcome]:

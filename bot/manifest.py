@@ -1,10 +1,12 @@
 """The Teams app manifest's command menus and message extensions, generated from what the features declare.
 
 `manifest/manifest.json` and its `ja.json` / `en.json` hold what no feature knows (the app's name, icons,
-developer); each command a feature offers (`@command(..., offer=scopes)`) becomes an entry of the command list of
-those scopes, titled by its first Japanese and first English name and described by its help text, and each
-`ComposeAction` an action command. The localization files' position-keyed strings are written here too, so they
-can never drift from the entries they translate.
+developer, the first sentence of its description). The description goes on with what each feature offers
+(`Feature.introduction`), so the app promises only what runs. Each command a feature offers
+(`@command(..., offer=scopes)`) becomes an entry of the command list of those scopes, titled by its first
+Japanese and first English name and described by its help text, and each `ComposeAction` an action command.
+The localization files' position-keyed strings are written here too, so they can never drift from the entries
+they translate.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.feature import ComposeAction, Feature, declared_routes
+from bot.feature import ComposeAction, Feature, declared_routes, introductions
 from bot.i18n import t
 from bot.routes import Command
 
 SCOPES = ("personal", "team", "groupChat")
 MAX_COMMANDS = 10  # per scope: Teams refuses a longer command list
-TITLE_MAX, DESCRIPTION_MAX = 32, 128  # characters (Teams' schema)
+TITLE_MAX, DESCRIPTION_MAX, DESCRIPTION_FULL_MAX = 32, 128, 4000  # characters (Teams' schema)
 
 
 class ManifestError(ValueError):
@@ -58,6 +60,11 @@ def build(
     """The manifest and its localization files (by language: ja, en) with the features' offers filled in."""
     manifest = copy.deepcopy(base)
     strings = {lang: dict(values) for lang, values in localizations.items()}
+    for lang in strings:
+        offers = "".join(t("offer.sentence", lang, text=t(key, lang)) for key in introductions(feature_types))
+        full = t("app.description.full", lang, intro=strings[lang]["description.full"], offers=offers)
+        strings[lang]["description.full"] = _fit(full, DESCRIPTION_FULL_MAX, "the app's full description")
+    manifest["description"]["full"] = strings["ja"]["description.full"]
     menus = offered(feature_types)
     bot = manifest["bots"][0]
     bot["commandLists"] = []

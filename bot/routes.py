@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.text import katakana
+
 if TYPE_CHECKING:
     from bot.permissions import Role
     from bot.turn import Turn
@@ -62,8 +64,9 @@ Handler = Callable[["Turn"], Awaitable[Outcome | list[Outcome] | None]]
 
 
 def normalize(text: str) -> str:
-    """Fold full-width forms, case and spacing so 'ＨＥＬＰ', 'Help ' and 'help' are one command."""
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    """Fold full-width forms, case, spacing and hiragana so 'ＨＥＬＰ', 'Help ' and 'help' are one command, and
+    so are 「ヒント」 and 「ひんと」."""
+    return katakana(" ".join(unicodedata.normalize("NFKC", text).split()).casefold())
 
 
 @dataclass(frozen=True)

@@ -197,11 +197,21 @@ class Sender:
             if done:
                 raise _SentBefore(activity_id)
 
+        async def send() -> JSON:
+            try:
+                return await self.connector.send(record.service_url, conversation_id, body)
+            except ConnectorError as error:
+                if error.status != 0 or error.code in NOT_SENT_ERRORS:
+                    # Teams answered no (a 429 among them), or the request never left: it certainly did not
+                    # arrive. Forget it before any wait for a retry, so a process that dies meanwhile loses nothing.
+                    await self._ledger.forget(once)
+                raise
+
         try:
             delivery = await self._attempt(
                 conversation_id,
                 record.tenant_id,
-                lambda: self.connector.send(record.service_url, conversation_id, body),
+                send,
                 prepare=begin,
             )
         except _SentBefore as before:
@@ -210,8 +220,6 @@ class Sender:
             return Delivery("skipped", error="withdrawn")
         if delivery.sent:
             await self._ledger.sent(once, delivery.activity_id)
-        elif delivery.code != 0 or delivery.error_code in NOT_SENT_ERRORS:
-            await self._ledger.forget(once)  # it certainly did not arrive: a later try sends it
         return delivery
 
     async def update_card(self, conversation_id: str, activity_id: str, card: Card) -> Delivery:
@@ -298,8 +306,8 @@ class Sender:
 
         `budget` bounds the seconds spent retrying: a user is waiting on in-turn calls (Teams gives an invoke 5 s),
         so those give up in time for the turn to fail and Teams to retry it; bot-initiated calls keep trying.
-        `prepare` runs once, when the limits first let the call go (the delivery ledger's row): right before the
-        request, so a crash between the two is as unlikely as can be.
+        `prepare` runs whenever the limits let the call go (the delivery ledger's row): right before the request,
+        so a crash between the two is as unlikely as can be.
         """
         attempt = 0
         give_up_at = time.monotonic() + budget if budget is not None else None
@@ -308,7 +316,7 @@ class Sender:
             if tenant_id is not None:
                 await self._per_tenant.acquire(tenant_id)
                 await self._per_tenant.depart(tenant_id)
-            if prepare is not None and attempt == 0:
+            if prepare is not None:
                 await self._prepare(prepare, tenant_id)
             try:
                 return await call()

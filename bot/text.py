@@ -9,6 +9,7 @@ characters can't be stored.
 - `text_key(text)`: what two texts must share to count as the same — visible, NFKC-folded (full-width =
   half-width), case-folded and stripped of every format character: "和食" and "和\u200b食" or "ＡＢＣ" and "abc"
   are one option.
+- `katakana(text)`: hiragana written as katakana, so 「ひんと」 is 「ヒント」 (an IME left unconverted).
 - `has_controls(text)` / `without_controls(text)`: control characters (category Cc) other than newline and tab,
   e.g. NUL, which PostgreSQL refuses in text columns. CR and CRLF count as newlines (`lines_normalized`).
 """
@@ -61,6 +62,15 @@ def text_key(text: str) -> str:
     """What two texts must share to count as the same (see the module's docstring)."""
     folded = unicodedata.normalize("NFKC", visible(text)).casefold()
     return visible("".join(char for char in folded if unicodedata.category(char) != "Cf"))
+
+
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}
+_HIRAGANA_TO_KATAKANA |= {ord("ゝ"): ord("ヽ"), ord("ゞ"): ord("ヾ")}
+
+
+def katakana(text: str) -> str:
+    """Hiragana as katakana (ひ→ヒ, ゞ→ヾ); everything else as it is."""
+    return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
 def _control(char: str) -> bool:

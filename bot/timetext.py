@@ -1,15 +1,21 @@
-"""The one parser of times and dates people type or forms send, for every feature.
+"""The one parser of times and dates people type or forms send, and the one way they are written back, for every
+feature.
 
 Typed: 「8:30」「８：３０」「8時30分」「8時半」「8時」「8」. Forms: Input.Time answers `HH:MM` (some clients add
 `:SS`), Input.Date `YYYY-MM-DD`. Anything else — 25:61, ²:①, a list — is None, never an exception.
+
+Written: the Japanese way, 「11月28日(土) 9:00」 (no ISO dates, no leading zero on the hour); in English
+"Sat, Nov 28 9:00".
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.i18n import t
 from bot.numbers import fold_width
 
 _CLOCK = re.compile(r"([0-9]{1,2})(?:(?:[:時])([0-9]{1,2}|半)?分?(?::[0-9]{2})?)?")
@@ -40,3 +46,25 @@ def parse_date(value: Any) -> date | None:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         return None
+
+
+def clock_text(at: time) -> str:
+    """9:00, 16:30 (24-hour, no leading zero)."""
+    return f"{at.hour}:{at.minute:02d}"
+
+
+def weekday_text(weekday: int, lang: str) -> str:
+    """月 / Mon for 0 (Monday) … 日 / Sun for 6."""
+    return t(f"weekday.{weekday}", lang)
+
+
+def date_text(day: date, lang: str) -> str:
+    """11月28日(土) / Sat, Nov 28."""
+    month, weekday = t(f"month.{day.month}", lang), weekday_text(day.weekday(), lang)
+    return t("format.date", lang, month=month, day=day.day, weekday=weekday)
+
+
+def moment_text(moment: datetime, lang: str, tz: ZoneInfo) -> str:
+    """An aware moment in `tz`: 11月28日(土) 9:00 / Sat, Nov 28 9:00."""
+    local = moment.astimezone(tz)
+    return t("format.moment", lang, date=date_text(local.date(), lang), time=clock_text(local.time()))

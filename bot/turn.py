@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.ids import fresh_id, stable_id
 from bot.places import place_id
 
 
@@ -50,6 +51,13 @@ class Turn:
         """Who acted, as features store people: the Entra object id (stable across chats and apps), or the Teams
         id when Teams sent none."""
         return self.actor.aad_object_id or self.actor.id
+
+    def new_id(self, purpose: str) -> str:
+        """The id of the `purpose` thing this turn creates: the same when Teams re-sends the activity or a crashed
+        turn is run again, so the thing is created once (`bot.ids`)."""
+        if not self.activity_id:
+            return fresh_id()
+        return stable_id(purpose, self.conversation.conversation_id, self.activity_id)
 
     @property
     def place(self) -> str:

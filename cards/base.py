@@ -41,11 +41,19 @@ def guard_size(card: Card) -> Card:
     return card
 
 
-def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None, lang: str = "ja") -> Card:
-    """An Adaptive Card 1.5 envelope, size-checked."""
+def card(
+    body: list[dict[str, Any]],
+    actions: list[dict[str, Any]] | None = None,
+    lang: str = "ja",
+    *,
+    refresh: dict[str, Any] | None = None,
+) -> Card:
+    """An Adaptive Card 1.5 envelope, size-checked; `refresh` asks Teams to fetch each viewer's own version."""
     content: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "lang": lang, "body": body}
     if actions:
         content["actions"] = actions
+    if refresh:
+        content["refresh"] = refresh
     return guard_size(content)
 
 
@@ -54,6 +62,12 @@ HEADING_RUN = {"size": "Large", "weight": "Bolder"}
 
 def heading(text: str) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, **HEADING_RUN, "wrap": True, "style": "heading"}
+
+
+def subheading(text: str) -> dict[str, Any]:
+    """A section title inside a card: bold, a size below the card's title, marked as a heading for screen readers
+    (a heading's default style is the card title's size)."""
+    return {"type": "TextBlock", "text": text, "size": "Medium", "weight": "Bolder", "wrap": True, "style": "heading"}
 
 
 def paragraph(text: str, *, subtle: bool = False) -> dict[str, Any]:
@@ -86,6 +100,11 @@ def number_value(typed: str) -> dict[str, int]:
 
 def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
+
+
+def marked(title: str, chosen: bool) -> str:
+    """A button's title with ✓ before it when it is the person's choice (a sign, not a colour, shows it)."""
+    return f"✓ {title}" if chosen else title
 
 
 def execute(title: str, verb: str, data: dict[str, Any] | None = None) -> dict[str, Any]:

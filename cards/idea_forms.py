@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.i18n import t
-from bot.ideas.model import BODY_MAX, COMMENT_MAX, SERVICE_MAX, TITLE_MAX, Comment, Idea, Identity, Kind, Status
+from bot.ideas.model import BODY_MAX, COMMENT_MAX, SERVICE_MAX, TITLE_MAX, Comment, Idea, Identity, Kind
 from cards.base import Card, card, field_error, heading, literal, paragraph
 from cards.ideas import analog_choices, author_text, day_text, status_text
 
@@ -353,23 +353,10 @@ def sample_idea(**changes: Any) -> Idea:
         identity=Identity.NAMED.value,
         author_key="aad",
         author_name="佐藤 花子",
-        pseudonym=None,
         owner_tag="o" * 64,
         sealed_reach="sealed",
-        sealed_identity=None,
-        service=None,
-        satisfaction=None,
-        analog=None,
-        call_id=None,
-        status=Status.NEW.value,
-        answer=None,
         votes=12,
         comments=3,
-        conversation_id=None,
-        activity_id=None,
-        poll_id=None,
-        poll_option=None,
-        poll_votes=None,
         created_at=now,
         updated_at=now,
         status_changed_at=now,

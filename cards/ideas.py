@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.ideas.model import ANALOG, NEXT_STATUSES, AnalogAct, Call, Idea, Identity, Kind, Status
-from cards.base import Card, card, execute, facts, heading, literal, paragraph
+from bot.timetext import moment_text
+from cards.base import Card, card, execute, facts, heading, literal, paragraph, subheading
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 BODY_SHOWN = 600  # characters of an idea's text on its card; the rest is one click away (comments dialog)
@@ -54,12 +55,20 @@ def status_text(status: str, lang: str) -> str:
     return t(f"ideas.status.{status}", lang)
 
 
+def label(text: str) -> dict[str, Any]:
+    """What kind of card this is, small, marked as the card's heading (the title below it is typed by a person and
+    shown as written: a TextRun, which can't be marked as a heading)."""
+    return {**subheading(text), "size": "Default", "isSubtle": True}
+
+
 def _summary(idea: Idea, lang: str, tz: ZoneInfo) -> list[dict[str, Any]]:
     kind = t("ideas.kind.feedback", lang) if idea.kind == Kind.FEEDBACK else idea.category
-    meta = " · ".join(
-        [kind, status_text(idea.status, lang), author_text(idea, lang), day_text(idea.created_at, lang, tz)]
-    )
-    return [paragraph(meta, subtle=True), literal(idea.title, size="Large", weight="Bolder")]
+    byline = f"{author_text(idea, lang)} · {day_text(idea.created_at, lang, tz)}"
+    return [
+        label(f"{kind} · {status_text(idea.status, lang)}"),
+        literal(idea.title, size="Large", weight="Bolder"),
+        literal(byline, isSubtle=True),
+    ]
 
 
 def _details(idea: Idea, lang: str) -> list[dict[str, Any]]:
@@ -125,18 +134,22 @@ def _listed(idea: Idea, lang: str, tz: ZoneInfo) -> dict[str, Any]:
         votes=idea.votes,
         day=day_text(idea.created_at, lang, tz),
     )
+    vote = execute(t("ideas.button.vote", lang), "ideas.vote", {"idea_id": idea.idea_id})
     return {
         "type": "Container",
         "separator": True,
-        "items": [literal(idea.title, weight="Bolder"), paragraph(line, subtle=True)],
-        "selectAction": execute(t("ideas.button.vote", lang), "ideas.vote", {"idea_id": idea.idea_id}),
+        "items": [
+            literal(idea.title, weight="Bolder"),
+            paragraph(line, subtle=True),
+            {"type": "ActionSet", "actions": [vote]},
+        ],
     }
 
 
 def list_card(
     lang: str, title: str, ideas: Sequence[Idea], *, tz: ZoneInfo = TOKYO, empty: str, periods: bool = False
 ) -> Card:
-    """A list of ideas (popular, mine, search results); each row votes for its idea when clicked."""
+    """A list of ideas (popular, search results, a call's ideas, the digest), each with its own vote button."""
     body: list[dict[str, Any]] = [heading(title)]
     body += [_listed(idea, lang, tz) for idea in ideas[:LISTED]] or [paragraph(empty)]
     actions = []
@@ -181,10 +194,11 @@ def review_input(name: str, idea_id: str) -> str:
 def review_form(idea: Idea, lang: str, *, reviewer: bool, moderator: bool) -> list[dict[str, Any]]:
     """A reviewer's inline form for one idea: the next status, the answer (a reason for 見送り), and — for a
     moderator and a pseudonymous idea — revealing who wrote it, with the reason the audit log keeps."""
+    keep = {"title": t("ideas.review.keep", lang, status=status_text(idea.status, lang)), "value": idea.status}
     choices = [
         {"title": status_text(status.value, lang), "value": status.value}
         for status in NEXT_STATUSES[Status(idea.status)]
-    ]
+    ] + [keep]
     actions: list[dict[str, Any]] = []
     if reviewer and choices:
         form = card(
@@ -298,17 +312,9 @@ def reveal_card(idea: Idea, name: str, lang: str) -> Card:
 
 def call_card(call: Call, count: int, lang: str, *, tz: ZoneInfo = TOKYO) -> Card:
     """A themed call's announcement: the theme, until when, how many ideas came, and the button to add one."""
-    local = call.deadline.astimezone(tz)
-    deadline = t(
-        "ideas.format.deadline",
-        lang,
-        month=local.month,
-        day=local.day,
-        weekday=t(f"ideas.weekday.{local.weekday()}", lang),
-        time=f"{local:%H:%M}",
-    )
+    deadline = moment_text(call.deadline, lang, tz)
     body: list[dict[str, Any]] = [
-        paragraph(t("ideas.call.label", lang), subtle=True),
+        label(t("ideas.call.label", lang)),
         literal(call.theme, size="Large", weight="Bolder"),
     ]
     if call.description:

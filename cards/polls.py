@@ -1,28 +1,47 @@
-"""Poll cards: the shared card (totals as a Teams chart with a text fallback), a voter's own view of it, the
-creator's tools, the dialog form and its preview, and the entry card of the 「投票」 command."""
+"""Poll cards: the shared card (totals as text, `cards.poll_results`), a voter's own view of it, the creator's
+tools, the dialog form and its preview, and the entry card of the 「投票」 command."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import t
-from bot.polls.model import MAX_OPTIONS, OPTION_MAX, PRIVACY_THRESHOLD, QUESTION_MAX, Poll, Status, Tally, Visibility
-from bot.polls.tally import bar, below_threshold, percent, results_visible
-from cards.base import HEADING_RUN, Card, card, execute, field_error, heading, literal, number_value, paragraph
+from bot.polls.model import (
+    MAX_OPTIONS,
+    OPTION_MAX,
+    PRIVACY_THRESHOLD,
+    QUESTION_MAX,
+    REFRESHED_VOTERS,
+    Poll,
+    Status,
+    Tally,
+    Visibility,
+)
+from bot.timetext import moment_text
+from cards.base import (
+    HEADING_RUN,
+    Card,
+    card,
+    execute,
+    field_error,
+    heading,
+    literal,
+    marked,
+    number_value,
+    paragraph,
+    subheading,
+)
+from cards.poll_repeat import repeat_section
+from cards.poll_results import example_poll, results, shows_totals
 
 DIALOG = "createPoll"  # the dialog, and the message extension's command id (manifest)
 VOTE, VIEW, MANAGE, DETAILS = "poll.vote", "poll.view", "poll.manage", "poll.details"
 CLOSE, REOPEN, NON_VOTERS = "poll.close", "poll.reopen", "poll.non_voters"
-REMIND_THREAD, REMIND_PERSONAL, EXPORT, REPEAT = (
-    "poll.remind_thread",
-    "poll.remind_personal",
-    "poll.export",
-    "poll.repeat",
-)
+REMIND_THREAD, REMIND_PERSONAL, EXPORT = "poll.remind_thread", "poll.remind_personal", "poll.export"
 FIELDS = ("question", "options", "multi", "max_choices", "anonymous", "visibility", "date", "time", "remind")
 NEW_FORM: Mapping[str, str] = {"multi": "false", "anonymous": "false", "visibility": Visibility.LIVE.value}
 DEFAULT_ZONE = ZoneInfo("Asia/Tokyo")  # the bot's `TZ` unless configured otherwise
@@ -47,15 +66,16 @@ def vote_action(title: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def zone_name(tz: ZoneInfo, lang: str) -> str:
-    """How a card names the bot's time zone: 日本時間 / Japan time (JST) for Asia/Tokyo, else the zone's name."""
-    return t("polls.zone.tokyo", lang) if tz.key == DEFAULT_ZONE.key else tz.key
+    """How a card names the bot's time zone: 日本時間 / Japan time (JST) for Asia/Tokyo, else the local time of the
+    zone's city in words (New Yorkの現地時間 / New York time), never a raw id such as America/New_York."""
+    if tz.key == DEFAULT_ZONE.key:
+        return t("polls.zone.tokyo", lang)
+    return t("polls.zone.other", lang, city=tz.key.rpartition("/")[2].replace("_", " "))
 
 
 def deadline_text(moment: datetime, lang: str, tz: ZoneInfo = DEFAULT_ZONE) -> str:
     """The deadline in the bot's zone; outside Japan the zone is named after it (Japanese readers assume 日本時間)."""
-    local = moment.astimezone(tz)
-    weekday = t(f"polls.weekday.{local.weekday()}", lang)
-    text = t("polls.format.deadline", lang, month=local.month, day=local.day, weekday=weekday, time=f"{local:%H:%M}")
+    text = moment_text(moment, lang, tz)
     return text if tz.key == DEFAULT_ZONE.key else f"{text} ({zone_name(tz, lang)})"
 
 
@@ -70,38 +90,13 @@ def _meta(poll: Poll, lang: str, tz: ZoneInfo = DEFAULT_ZONE) -> str:
     return " · ".join(parts)
 
 
-def _chart(poll: Poll, tally: Tally, lang: str) -> dict[str, Any]:
-    """Chart.HorizontalBar for Teams; clients without charts draw the same totals with ▇ characters."""
-    rows = [
-        literal(f"{option}  {bar(count, tally.ballots)} {count} ({percent(count, tally.ballots)}%)")
-        for option, count in zip(poll.options, tally.counts, strict=True)
-    ]
-    return {
-        "type": "Chart.HorizontalBar",
-        "title": t("polls.results.title", lang),
-        "displayMode": "AbsoluteWithAxis",
-        "data": [{"x": option, "y": count} for option, count in zip(poll.options, tally.counts, strict=True)],
-        "fallback": {"type": "Container", "items": rows},
-    }
-
-
-def results(
-    poll: Poll, tally: Tally, lang: str, *, creator: bool = False, threshold: int = PRIVACY_THRESHOLD
-) -> list[dict[str, Any]]:
-    """The totals this viewer may see: the chart, or why there is none."""
-    if below_threshold(poll, tally, threshold):
-        return [paragraph(t("polls.results.threshold", lang, threshold=threshold), subtle=True)]
-    count = paragraph(t("polls.results.ballots", lang, count=tally.ballots), subtle=True)
-    if not results_visible(poll, creator=creator):
-        return [count, paragraph(t(f"polls.results.hidden.{poll.visibility}", lang), subtle=True)]
-    return [_chart(poll, tally, lang), count]
-
-
 def _vote_controls(poll: Poll, lang: str, mine: Sequence[int], ticket: str | None = None) -> list[dict[str, Any]]:
+    """Single choice: a button per option, ✓ on the chosen one; multiple: ticks (the chosen ones ticked) and a
+    button that says whether it votes or changes the vote."""
     ids = {"poll_id": poll.poll_id, **({"ticket": ticket} if ticket else {})}
     if not poll.multi:
         return [
-            {"type": "ActionSet", "actions": [vote_action(("✓ " if i in mine else "") + option, {**ids, "choice": i})]}
+            {"type": "ActionSet", "actions": [vote_action(marked(option, i in mine), {**ids, "choice": i})]}
             for i, option in enumerate(poll.options)
         ]
     choices = {
@@ -109,6 +104,7 @@ def _vote_controls(poll: Poll, lang: str, mine: Sequence[int], ticket: str | Non
         "id": "choices",
         "isMultiSelect": True,
         "style": "expanded",
+        "wrap": True,
         "label": t("polls.card.choose", lang, max=poll.limit),
         "value": ",".join(str(i) for i in mine),
         "choices": [{"title": option, "value": str(i)} for i, option in enumerate(poll.options)],
@@ -117,11 +113,37 @@ def _vote_controls(poll: Poll, lang: str, mine: Sequence[int], ticket: str | Non
     return [choices, {"type": "ActionSet", "actions": [vote_action(title, ids)]}]
 
 
-def _body(poll: Poll, tally: Tally, lang: str, threshold: int, tz: ZoneInfo = DEFAULT_ZONE) -> list[dict[str, Any]]:
-    body = [literal(poll.question, **HEADING_RUN), paragraph(_meta(poll, lang, tz), subtle=True)]
+def _change_hint(poll: Poll, lang: str, tz: ZoneInfo) -> dict[str, Any]:
+    """How to change an answer, as this poll allows it: another button or new ticks, until the deadline if any."""
+    how = "multi" if poll.multi else "single"
+    if poll.deadline is None:
+        return paragraph(t(f"polls.card.change_hint.{how}", lang), subtle=True)
+    until = deadline_text(poll.deadline, lang, tz)
+    return paragraph(t(f"polls.card.change_hint.{how}_until", lang, deadline=until), subtle=True)
+
+
+def refresh_for(poll: Poll, lang: str, people: Sequence[str]) -> dict[str, Any]:
+    """Universal Actions' `refresh`: Teams asks the bot for each viewer's own card (their choice marked) whenever
+    it shows the poll. In chats of up to 60 members it does so for everyone; beyond, only for `people` (Teams
+    ids, at most 60: the named poll's voters; never an anonymous poll's)."""
+    refresh: dict[str, Any] = {"action": execute(t("polls.button.my_view", lang), VIEW, {"poll_id": poll.poll_id})}
+    if people:
+        refresh["userIds"] = list(people[:REFRESHED_VOTERS])
+    return refresh
+
+
+def _title(poll: Poll, lang: str, tz: ZoneInfo, label_key: str = "polls.card.label") -> list[dict[str, Any]]:
+    """What kind of card this is, marked as its heading (the question, typed by a person, is shown as written:
+    a TextRun, which can't be marked as a heading), then the question and the poll's rules."""
+    label = {**subheading(t(label_key, lang)), "size": "Default", "isSubtle": True}
+    body = [label, literal(poll.question, **HEADING_RUN), paragraph(_meta(poll, lang, tz), subtle=True)]
     if not poll.is_open:
         body.append({"type": "TextBlock", "text": t("polls.card.closed", lang), "weight": "Bolder", "wrap": True})
-    return body + results(poll, tally, lang, threshold=threshold)
+    return body
+
+
+def _body(poll: Poll, tally: Tally, lang: str, threshold: int, tz: ZoneInfo = DEFAULT_ZONE) -> list[dict[str, Any]]:
+    return _title(poll, lang, tz) + results(poll, tally, lang, threshold=threshold)
 
 
 def poll_card(
@@ -133,8 +155,16 @@ def poll_card(
     threshold: int = PRIVACY_THRESHOLD,
     ticket: str | None = None,
     tz: ZoneInfo = DEFAULT_ZONE,
+    refreshed_for: Sequence[str] = (),
+    creator: bool = False,
 ) -> Card:
-    """The card in the conversation; with `mine` (a voter's own choices) the view only that voter gets.
+    """The poll in the conversation.
+
+    Without `mine` it is the shared card everybody is sent: it asks Teams to refresh it into each viewer's own
+    view (`refresh_for`; `refreshed_for` are the Teams ids listed for large chats) and offers 「自分の回答を表示」
+    to anyone Teams did not refresh it for. With `mine` (a viewer's own choices, maybe none) it is that viewer's
+    view: their choice marked on the buttons or ticks and said in words, the creator's buttons only for the
+    `creator`, the same totals.
 
     With a `ticket` (`PollService.ticket`) it is the copy in a person's 1:1 chat: its vote buttons carry the
     ticket, and it has no details/creator buttons (those work only in the poll's own conversation)."""
@@ -142,17 +172,22 @@ def poll_card(
     body = _body(poll, tally, lang, threshold, tz)
     if mine:
         chosen = t("polls.card.separator", lang).join(poll.options[i] for i in mine)
-        body.append(literal(t("polls.card.mine", lang, choices=chosen), color="Good"))
+        body.append(literal(t("polls.card.mine", lang, choices=chosen), color="Good", weight="Bolder"))
         if poll.is_open:
-            body.append(paragraph(t("polls.card.change_hint", lang), subtle=True))
+            body.append(_change_hint(poll, lang, tz))
     if poll.is_open:
         body += _vote_controls(poll, lang, mine or (), ticket)
     if ticket is not None:
         return card(body, [], lang)
     ids = {"poll_id": poll.poll_id}
-    actions = [] if poll.anonymous else [execute(t("polls.button.details", lang), DETAILS, ids)]
-    actions.append(execute(t("polls.button.manage", lang), MANAGE, ids))
-    return card(body, actions, lang)
+    shared = mine is None
+    actions = []
+    if shared or creator:
+        actions = [] if poll.anonymous else [execute(t("polls.button.details", lang), DETAILS, ids)]
+        actions.append(execute(t("polls.button.manage", lang), MANAGE, ids))
+    if shared:
+        actions.append(execute(t("polls.button.my_view", lang), VIEW, ids))
+    return card(body, actions, lang, refresh=refresh_for(poll, lang, refreshed_for))
 
 
 def _names(names: Sequence[str], lang: str) -> str:
@@ -161,47 +196,8 @@ def _names(names: Sequence[str], lang: str) -> str:
     return shown + (t("polls.card.more", lang, count=more) if more > 0 else "")
 
 
-def _repeat_form(poll: Poll, lang: str, tz: ZoneInfo = DEFAULT_ZONE) -> list[dict[str, Any]]:
-    current = poll.recurrence or {}
-    kinds = [("none", "polls.repeat.none"), ("weekly", "polls.repeat.weekly"), ("monthly", "polls.repeat.monthly")]
-    return [
-        {
-            "type": "TextBlock",
-            "text": t("polls.repeat.title", lang),
-            "weight": "Bolder",
-            "wrap": True,
-            "separator": True,
-        },
-        {
-            "type": "Input.ChoiceSet",
-            "id": "repeat_kind",
-            "label": t("polls.repeat.kind", lang),
-            "value": str(current.get("kind", "none")),
-            "choices": [{"title": t(key, lang), "value": value} for value, key in kinds],
-        },
-        {
-            "type": "Input.ChoiceSet",
-            "id": "repeat_weekday",
-            "label": t("polls.repeat.weekday", lang),
-            "value": str(current.get("weekday", 0)),
-            "choices": [{"title": t(f"polls.weekday.{d}", lang), "value": str(d)} for d in range(7)],
-        },
-        {
-            "type": "Input.Number",
-            "id": "repeat_day",
-            "label": t("polls.repeat.day", lang),
-            "min": 1,
-            "max": 28,
-            "value": int(current.get("day", 1)),
-        },
-        {
-            "type": "Input.Time",
-            "id": "repeat_at",
-            "label": t("polls.repeat.at", lang, zone=zone_name(tz, lang)),
-            "value": str(current.get("at", "09:00")),
-        },
-        {"type": "ActionSet", "actions": [execute(t("polls.button.repeat", lang), REPEAT, {"poll_id": poll.poll_id})]},
-    ]
+def _section(title: str, *items: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{**subheading(title), "separator": True}, *items]
 
 
 def creator_card(
@@ -215,41 +211,20 @@ def creator_card(
     threshold: int = PRIVACY_THRESHOLD,
     tz: ZoneInfo = DEFAULT_ZONE,
 ) -> Card:
-    """What only the creator sees: results whatever the visibility, who chose what (named polls), who has not
-    voted yet with ways to remind them, the export link, repeating, closing and reopening."""
+    """What only the creator sees: results whatever the visibility, who chose what (named polls; then the card is
+    headed as the details), who has not voted yet with ways to remind them, the export link, repeating (folded:
+    `cards.poll_repeat`), closing and reopening."""
     ids = {"poll_id": poll.poll_id}
-    body = [
-        paragraph(t("polls.manage.title", lang), subtle=True),
-        literal(poll.question, **HEADING_RUN),
-        paragraph(_meta(poll, lang, tz), subtle=True),
-    ]
-    if not poll.is_open:
-        body.append({"type": "TextBlock", "text": t("polls.card.closed", lang), "weight": "Bolder", "wrap": True})
-    body += results(poll, tally, lang, creator=True, threshold=threshold)
+    label = "polls.details.heading" if details is not None else "polls.manage.title"
+    body = _title(poll, lang, tz, label) + results(poll, tally, lang, creator=True, threshold=threshold)
     if details is not None:
-        body.append(
-            {
-                "type": "TextBlock",
-                "text": t("polls.details.title", lang),
-                "weight": "Bolder",
-                "wrap": True,
-                "separator": True,
-            }
-        )
-        for i, option in enumerate(poll.options):
-            names = [name for _, name, choice in details if choice == i]
-            body.append({"type": "FactSet", "facts": [{"title": option, "value": _names(names, lang)}]})
+        facts = [
+            {"title": option, "value": _names([name for _, name, choice in details if choice == i], lang)}
+            for i, option in enumerate(poll.options)
+        ]
+        body += _section(t("polls.details.title", lang), {"type": "FactSet", "facts": facts})
     if non_voters is not None:
-        body.append(
-            {
-                "type": "TextBlock",
-                "text": t("polls.non_voters.title", lang, count=len(non_voters)),
-                "weight": "Bolder",
-                "wrap": True,
-                "separator": True,
-            }
-        )
-        body.append(paragraph(_names(non_voters, lang)))
+        body += _section(t("polls.non_voters.title", lang, count=len(non_voters)), paragraph(_names(non_voters, lang)))
         if non_voters and poll.is_open:
             reminders = [
                 execute(t("polls.button.remind_thread", lang), REMIND_THREAD, ids),
@@ -257,14 +232,9 @@ def creator_card(
             ]
             body.append({"type": "ActionSet", "actions": reminders})
     if export_url is not None:
-        body.append(paragraph(t("polls.export.ready", lang), subtle=True))
-        body.append(
-            {
-                "type": "ActionSet",
-                "actions": [{"type": "Action.OpenUrl", "title": t("polls.button.download", lang), "url": export_url}],
-            }
-        )
-    body += _repeat_form(poll, lang, tz)
+        download = {"type": "Action.OpenUrl", "title": t("polls.button.download", lang), "url": export_url}
+        body += [paragraph(t("polls.export.ready", lang), subtle=True), {"type": "ActionSet", "actions": [download]}]
+    body += repeat_section(poll, lang, zone_name(tz, lang))
     actions = [
         execute(t("polls.button.close", lang), CLOSE, ids)
         if poll.is_open
@@ -367,11 +337,23 @@ def form_card(
             "visibility",
         ),
         (
-            {"type": "Input.Date", "id": "date", "label": t("polls.form.date", lang), "value": values.get("date", "")},
+            {
+                "type": "Input.Date",
+                "id": "date",
+                "label": t("polls.form.date", lang),
+                "placeholder": t("form.date_placeholder", lang),
+                "value": values.get("date", ""),
+            },
             "deadline",
         ),
         (
-            {"type": "Input.Time", "id": "time", "label": t("polls.form.time", lang), "value": values.get("time", "")},
+            {
+                "type": "Input.Time",
+                "id": "time",
+                "label": t("polls.form.time", lang),
+                "placeholder": t("form.time_placeholder", lang),
+                "value": values.get("time", ""),
+            },
             "time",
         ),
         (
@@ -412,7 +394,9 @@ def preview_card(
 ) -> Card:
     """The poll as it will be posted (without its buttons), with Post and Edit; the form travels in the data."""
     lang = poll.lang
-    items = _body(poll, tally, lang, threshold, tz) + [literal(f"• {option}") for option in poll.options]
+    items = _body(poll, tally, lang, threshold, tz)
+    if not shows_totals(poll, tally, threshold=threshold):  # the options are listed with their totals otherwise
+        items += [literal(f"• {option}") for option in poll.options]
     frame = {"type": "Container", "style": "emphasis", "items": items}
     kept = {name: values[name] for name in FIELDS if name in values}
     actions = [
@@ -448,29 +432,10 @@ def reminder_card(
 
 
 def examples() -> list[Card]:
-    """Every builder in both languages: single/multi, named/anonymous, open/closed, hidden results, the privacy
-    threshold, long Japanese options, form errors, the creator's tools with details and non-voters."""
-    sample = Poll(
-        poll_id="0" * 32,
-        tenant_id="tenant",
-        conversation_id="19:general@thread.tacv2",
-        conversation_type="channel",
-        service_url="https://smba.trafficmanager.net/jp/",
-        creator_key="creator",
-        lang="ja",
-        question="今日のランチはどこにしますか?",
-        options=["和食", "洋食", "中華"],
-        multi=False,
-        max_choices=None,
-        anonymous=False,
-        visibility=Visibility.LIVE.value,
-        deadline=datetime(2026, 12, 4, 8, 0, tzinfo=UTC),
-        remind_before=60,
-        status=Status.OPEN.value,
-        activity_id="1",
-        card_dirty=False,
-        recurrence={"kind": "weekly", "weekday": 0, "at": "09:00"},
-    )
+    """Every builder in both languages: the shared card and each person's own view (voted or not, the creator's),
+    single/multi, named/anonymous, open/closed, hidden results, the privacy threshold, ten long Japanese options,
+    form errors, the creator's tools with details and non-voters."""
+    sample = example_poll()
     tally = Tally((3, 1, 0), 4)
     ten = replace(sample, options=[f"選択肢{i}: " + "長い説明文" * 18 for i in range(10)], multi=True, max_choices=3)
     ten_tally = Tally(tuple(range(10)), 20)
@@ -488,8 +453,12 @@ def examples() -> list[Card]:
             form_card(lang, {"question": "", "options": "A"}, {key: t("polls.error.past", lang) for key in errors}),
             preview_card(local, Tally((0, 0, 0), 0), {"question": local.question, "options": "和食\n洋食\n中華"}),
             poll_card(local, tally),
+            poll_card(local, tally, refreshed_for=[f"29:{i:040d}" for i in range(80)]),  # a large channel
             poll_card(local, tally, lang, mine=(0,)),
+            poll_card(local, tally, lang, mine=(), creator=True),  # the creator's own view, not voted yet
             poll_card(replace(ten, lang=lang), ten_tally, lang, mine=(1, 2, 3)),
+            poll_card(replace(ten, lang=lang, deadline=None), ten_tally, lang),
+            poll_card(replace(closed, lang=lang, anonymous=False), tally, lang, mine=(1,)),
             poll_card(replace(anonymous, lang=lang), tally),
             poll_card(replace(anonymous, lang=lang), Tally((30, 20, 10), 60)),
             poll_card(replace(closed, lang=lang), Tally((30, 20, 10), 60)),

@@ -6,11 +6,9 @@ from typing import Any
 
 from bot.i18n import t
 from bot.tips.library import Category, Tip, default_library
+from bot.tips.model import Rating, Subscription
 from bot.tips.service import RatedTip
-from bot.tips.store import Rating, Subscription
-from cards.base import Card, card, execute, facts, heading, paragraph
-
-BUTTONS_PER_ROW = 3  # Teams narrows buttons beyond three in a row; categories go in rows instead
+from cards.base import Card, card, execute, facts, heading, marked, paragraph
 
 
 def _tip_body(tip: Tip, category: Category, lang: str, daily: bool) -> list[dict[str, Any]]:
@@ -24,12 +22,14 @@ def _tip_body(tip: Tip, category: Category, lang: str, daily: bool) -> list[dict
     return body
 
 
-def _tip_actions(tip: Tip, lang: str) -> list[dict[str, Any]]:
-    return [
-        execute(t("tips.button.helpful", lang), "tips.feedback", {"tip_id": tip.id, "rating": "helpful"}),
-        execute(t("tips.button.not_helpful", lang), "tips.feedback", {"tip_id": tip.id, "rating": "not_helpful"}),
-        execute(t("tips.button.another", lang), "tips.show", {"category": tip.category}),
+def _tip_actions(tip: Tip, lang: str, chosen: bool | None = None) -> list[dict[str, Any]]:
+    """Helpful / not really (the `chosen` one marked ✓, as poll buttons are) and another tip of the category."""
+    ratings = [(True, "helpful", "tips.button.helpful"), (False, "not_helpful", "tips.button.not_helpful")]
+    buttons = [
+        execute(marked(t(key, lang), helpful is chosen), "tips.feedback", {"tip_id": tip.id, "rating": rating})
+        for helpful, rating, key in ratings
     ]
+    return [*buttons, execute(t("tips.button.another", lang), "tips.show", {"category": tip.category})]
 
 
 def tip_card(tip: Tip, category: Category, lang: str, *, daily: bool = False) -> Card:
@@ -41,22 +41,23 @@ def thanks_card(tip: Tip, category: Category, lang: str, helpful: bool) -> Card:
     """The clicked card, refreshed: the same tip, the choice recorded, the buttons kept so it can be changed."""
     choice = t("tips.button.helpful" if helpful else "tips.button.not_helpful", lang)
     body = [*_tip_body(tip, category, lang, daily=False), paragraph(t("tips.thanks", lang, choice=choice))]
-    return card(body, _tip_actions(tip, lang), lang)
+    return card(body, _tip_actions(tip, lang, chosen=helpful), lang)
 
 
 def categories_card(categories: list[tuple[Category, int]], lang: str) -> Card:
-    """(category, number of tips) pairs as buttons, in rows."""
-    buttons = [
-        execute(
-            t("tips.categories.button", lang, name=category.name(lang), count=count),
-            "tips.show",
-            {"category": category.id},
-        )
-        for category, count in categories
-    ]
+    """(category, number of tips) pairs as buttons, one per line (side by side, Teams cuts their names short)."""
     rows = [
-        {"type": "ActionSet", "actions": buttons[i : i + BUTTONS_PER_ROW]}
-        for i in range(0, len(buttons), BUTTONS_PER_ROW)
+        {
+            "type": "ActionSet",
+            "actions": [
+                execute(
+                    t("tips.categories.button", lang, name=category.name(lang), count=count),
+                    "tips.show",
+                    {"category": category.id},
+                )
+            ],
+        }
+        for category, count in categories
     ]
     body = [heading(t("tips.categories.title", lang)), paragraph(t("tips.categories.intro", lang)), *rows]
     return card(body, [execute(t("tips.categories.random", lang), "tips.show")], lang)
@@ -79,15 +80,18 @@ def ratings_card(rated: list[RatedTip], lang: str) -> Card:
     return card(body, lang=lang)
 
 
-def subscription_card(subscription: Subscription | None, lang: str) -> Card:
-    """Whether this conversation gets a tip of the day, and a button to turn it the other way."""
+def subscription_card(subscription: Subscription | None, lang: str, *, changed: bool = False) -> Card:
+    """Whether this conversation gets a tip of the day, and a button to turn it the other way; `changed` says it
+    answers 「オン」 or 「オフ」, so it confirms what was just done instead of stating how things are."""
     if subscription is None:
-        state = t("tips.daily.off", lang)
+        title = "tips.daily.stopped" if changed else "tips.daily.title"
+        state = t("tips.daily.stopped_body" if changed else "tips.daily.off", lang)
         button = execute(t("tips.daily.button_on", lang), "tips.daily", {"command": "on"})
     else:
+        title = "tips.daily.started" if changed else "tips.daily.title"
         state = t("tips.daily.on", lang, time=f"{subscription.hour}:{subscription.minute:02d}")
         button = execute(t("tips.daily.button_off", lang), "tips.daily", {"command": "off"})
-    return card([heading(t("tips.daily.title", lang)), paragraph(state)], [button], lang)
+    return card([heading(t(title, lang)), paragraph(state)], [button], lang)
 
 
 def examples() -> list[Card]:
@@ -112,6 +116,8 @@ def examples() -> list[Card]:
             ratings_card(many_rated, lang),
             ratings_card([], lang),
             subscription_card(subscribed, lang),
+            subscription_card(subscribed, lang, changed=True),
             subscription_card(None, lang),
+            subscription_card(None, lang, changed=True),
         )
     ]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from bot.feature import Feature
+from dialogs.audit import Audit
 from dialogs.broadcasts import Broadcasts
 from dialogs.general import General
 from dialogs.ideas import Ideas
@@ -11,4 +12,4 @@ from dialogs.nudges import Nudges
 from dialogs.polls import Polls
 from dialogs.tips import Tips
 
-FEATURES: tuple[type[Feature], ...] = (General, Tips, Nudges, Polls, Ideas, Broadcasts)
+FEATURES: tuple[type[Feature], ...] = (General, Tips, Nudges, Polls, Ideas, Broadcasts, Audit)

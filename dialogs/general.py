@@ -9,9 +9,10 @@ from bot.turn import Turn
 from cards.help import help_card
 from cards.message import notice_card
 
+# Compared with what was typed after `normalize` (so 「にほんご」 and 「ニホンゴ」 are one word).
 _LANGUAGE_WORDS = {
-    "ja": {"ja", "japanese", "日本語", "にほんご"},
-    "en": {"en", "english", "英語", "えいご"},
+    "ja": frozenset(map(normalize, ("ja", "japanese", "日本語", "にほんご"))),
+    "en": frozenset(map(normalize, ("en", "english", "英語", "えいご"))),
 }
 
 
@@ -27,7 +28,7 @@ class General(Feature):
             if command.help_key
             and (command.audience is None or await self.ctx.policy.holds_any(turn.actor, command.audience))
         ]
-        return Say(card=help_card(turn.lang, commands))
+        return Say(card=help_card(turn.lang, commands, self.ctx.introductions))
 
     @command("言語", "language", help="help.command.language", offer=EVERYWHERE)
     async def choose_language(self, turn: Turn) -> Outcome:

@@ -17,8 +17,8 @@ from pydantic import Field, field_validator
 from bot.context import Context
 from bot.feature import EVERYWHERE, Feature, command, dialog, timed, verb
 from bot.i18n import t
+from bot.nudges.model import Nudge
 from bot.nudges.service import Draft, NudgeService, Origin
-from bot.nudges.store import Nudge, NudgeStore
 from bot.nudges.tables import nudges
 from bot.nudges.templates import template
 from bot.numbers import whole_number
@@ -28,12 +28,14 @@ from bot.routes import InvokeBody, Notify, Outcome, Refresh, Say
 from bot.settings import EnvSettings, quiet_hours_text
 from bot.text import has_controls, scalar_text, visible_lines, without_controls
 from bot.timed import DueItem, RetryLater
-from bot.timetext import parse_clock, parse_date
+from bot.timetext import moment_text, parse_clock, parse_date
 from bot.turn import Turn
 from cards.base import card_message
 from cards.dialog import task_form, task_message
 from cards.nudges import (
     CREATE,
+    DELETE,
+    DELETE_CONFIRMED,
     EDIT,
     FIELDS,
     NEW_FORM,
@@ -44,7 +46,6 @@ from cards.nudges import (
     list_card,
     nudge_card,
 )
-from cards.nudges import moment as format_moment
 
 POST = "nudges.post"
 
@@ -144,15 +145,16 @@ class Nudges(Feature):
     name = "nudges"
     settings = NudgeSettings
     tables = (nudges,)
+    introduction = "nudges.introduction"
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         quiet = QuietHours.parse(ctx.feature_settings(NudgeSettings).quiet_hours)
-        self.service = NudgeService(NudgeStore(ctx.engine), ctx.preferences, ctx.tz, quiet=quiet)
+        self.service = NudgeService(ctx.engine, ctx.preferences, ctx.tz, quiet=quiet)
 
     async def start_up(self) -> None:
         """Every nudge with a next delivery has its timed work (re-planned from the table, whatever was lost)."""
-        for nudge in await self.service.store.planned():
+        for nudge in await self.service.upcoming():
             await self.ctx.timed.ensure(POST, nudge.nudge_id, nudge.next_run_at)
 
     # ---- finding the nudge a button names ---------------------------------------------------------------------
@@ -178,9 +180,9 @@ class Nudges(Feature):
     async def show_entry(self, turn: Turn) -> Outcome:
         return Say(card=entry_card(turn.lang, personal=turn.personal))
 
-    async def _list(self, turn: Turn) -> dict[str, Any]:
+    async def _list(self, turn: Turn, **shown: Any) -> dict[str, Any]:
         found = await self.service.in_conversation(turn.conversation.conversation_id, turn.conversation.tenant_id)
-        return list_card(turn.lang, found, self.service.tz)
+        return list_card(turn.lang, found, self.service.tz, **shown)
 
     @command("ナッジ 一覧", "nudge list", help="nudges.command.list")
     async def show_list(self, turn: Turn) -> Outcome:
@@ -197,7 +199,7 @@ class Nudges(Feature):
         if not turn.personal:
             raise Refusal("nudges.snooze_personal_only")
         until = await self.service.snooze(turn.user_key, turn.conversation.tenant_id, self.ctx.clock.now())
-        return Notify(t("nudges.snoozed", turn.lang, until=format_moment(until, turn.lang, self.service.tz)))
+        return Notify(t("nudges.snoozed", turn.lang, until=moment_text(until, turn.lang, self.service.tz)))
 
     async def _set_paused(self, turn: Turn, paused: bool) -> Outcome:
         nudge = await self._changeable(turn, muting=True)
@@ -212,12 +214,19 @@ class Nudges(Feature):
     async def resume(self, turn: Turn) -> Outcome:
         return await self._set_paused(turn, False)
 
-    @verb("nudge.delete")
+    @verb(DELETE)
+    async def ask_to_delete(self, turn: Turn) -> Outcome:
+        """削除 asks first, in the clicker's own view of the list (nothing changes for anyone else yet)."""
+        nudge = await self._changeable(turn)
+        return Refresh(await self._list(turn, confirming=nudge.nudge_id))
+
+    @verb(DELETE_CONFIRMED)
     async def delete(self, turn: Turn) -> Outcome:
+        """Deleted: everyone's list drops it and says which nudge went."""
         nudge = await self._changeable(turn)
         await self.service.delete(nudge)
         await self.ctx.timed.cancel(POST, nudge.nudge_id)
-        return Refresh(await self._list(turn), shared=True)
+        return Refresh(await self._list(turn, deleted=nudge), shared=True)
 
     # ---- the dialog -------------------------------------------------------------------------------------------
     @dialog(CREATE, "fetch")
@@ -250,7 +259,7 @@ class Nudges(Feature):
                 conversation_type=turn.conversation.conversation_type,
                 lang=turn.lang,
             )
-            saved: Nudge | None = await self.service.create(origin, draft, now)
+            saved: Nudge | None = await self.service.create(origin, draft, now, turn.new_id("nudge"))
         else:
             saved = await self.service.edit(editing, draft, now)
         if saved is None:
@@ -263,7 +272,7 @@ class Nudges(Feature):
     @timed(POST)
     async def post_due(self, item: DueItem) -> datetime | None:
         """Post the nudge if its rules allow it now (once per occurrence), and say when it is due next."""
-        nudge = await self.service.store.get(item.item)
+        nudge = await self.service.nudge(item.item)
         if nudge is None:
             return None  # deleted
         now = self.ctx.clock.now()

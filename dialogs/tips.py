@@ -19,8 +19,8 @@ from bot.routes import Notify, Outcome, Refresh, Say, normalize
 from bot.timed import DueItem, RetryLater
 from bot.timetext import parse_clock
 from bot.tips.library import default_library
+from bot.tips.model import Subscription
 from bot.tips.service import TipService, conversation_audience, user_audience
-from bot.tips.store import Subscription, TipStore
 from bot.tips.tables import tip_feedback, tip_seen, tip_subscriptions
 from bot.turn import Turn
 from bot.workdays import is_working_day
@@ -30,10 +30,11 @@ from cards.tips import categories_card, ratings_card, subscription_card, thanks_
 
 DAILY = "tips.daily"
 DEFAULT_TIME = time(9, 0)
-LIST_WORDS = frozenset({"一覧", "いちらん", "カテゴリ", "カテゴリー", "categories", "category", "list"})
-RATING_WORDS = frozenset({"評価", "ひょうか", "ratings", "rating"})
-ON_WORDS = frozenset({"オン", "on", "開始", "start"})
-OFF_WORDS = frozenset({"オフ", "off", "停止", "stop"})
+# Compared with what was typed after `normalize` (so 「いちらん」 and 「イチラン」 are one word).
+LIST_WORDS = frozenset(map(normalize, ("一覧", "いちらん", "カテゴリ", "カテゴリー", "categories", "category", "list")))
+RATING_WORDS = frozenset(map(normalize, ("評価", "ひょうか", "ratings", "rating")))
+ON_WORDS = frozenset(map(normalize, ("オン", "on", "開始", "start")))
+OFF_WORDS = frozenset(map(normalize, ("オフ", "off", "停止", "stop")))
 RATINGS = {"helpful": True, "not_helpful": False}
 
 
@@ -45,10 +46,11 @@ def _schedule(subscription: Subscription) -> Schedule:
 class Tips(Feature):
     name = "tips"
     tables = (tip_seen, tip_feedback, tip_subscriptions)
+    introduction = "tips.introduction"
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self.service = TipService(TipStore(ctx.engine), default_library())
+        self.service = TipService(ctx.engine, default_library())
 
     # ---- a tip ------------------------------------------------------------------------------------------------
     @command("ヒント", "tip", "tips", help="tips.command.tip", offer=EVERYWHERE)
@@ -86,7 +88,7 @@ class Tips(Feature):
         if found is None or rating not in RATINGS:
             return Notify(t("tips.unknown_tip", turn.lang))
         helpful = RATINGS[rating]
-        await self.service.store.rate(found.id, turn.user_key, helpful, self.ctx.clock.now())
+        await self.service.rate(found.id, turn.user_key, helpful, self.ctx.clock.now())
         return Refresh(thanks_card(found, library.category(found.category), turn.lang, helpful))
 
     async def _show_tip(self, turn: Turn, category_id: str | None) -> Outcome:
@@ -121,8 +123,7 @@ class Tips(Feature):
         Someone else's subscription is changed only by its subscriber, a team owner or an admin (anyone may turn
         it on)."""
         word, _, rest = normalize(typed).partition(" ")
-        store = self.service.store
-        current = await store.subscription(turn.place)
+        current = await self.service.subscription(turn.place)
         if not word:
             return Say(card=subscription_card(current, turn.lang))
         if word not in OFF_WORDS and word not in ON_WORDS:
@@ -136,16 +137,16 @@ class Tips(Feature):
             roles = Role.SUBSCRIBER | Role.ADMIN | Role.TEAM_OWNER
             await self.ctx.policy.require(turn, roles, owner=current.subscribed_by, refusal="tips.daily.not_allowed")
         if at is None:
-            await store.unsubscribe(turn.place)
+            await self.service.unsubscribe(turn.place)
             await self.ctx.timed.cancel(DAILY, turn.place)
-            return Say(card=subscription_card(None, turn.lang))
+            return Say(card=subscription_card(None, turn.lang, changed=current is not None))
         subscription = Subscription(turn.place, at.hour, at.minute, lang=turn.lang, subscribed_by=turn.user_key)
         if current is not None:  # a new time keeps who subscribed (and so who may turn it off)
             subscription = replace(subscription, subscribed_by=current.subscribed_by)
         now = self.ctx.clock.now()
-        await store.subscribe(subscription, now)
+        await self.service.subscribe(subscription, now)
         await self.ctx.timed.plan(DAILY, turn.place, self._next(subscription, now))
-        return Say(card=subscription_card(subscription, turn.lang))
+        return Say(card=subscription_card(subscription, turn.lang, changed=True))
 
     def _next(self, subscription: Subscription, after: datetime) -> datetime:
         following = next_delivery(_schedule(subscription), after.astimezone(self.ctx.tz), quiet=None)
@@ -155,8 +156,7 @@ class Tips(Feature):
     @timed(DAILY)
     async def post_daily(self, item: DueItem) -> datetime | None:
         """Post one unseen tip for the day the occurrence falls on (once, also across retries and restarts)."""
-        store = self.service.store
-        subscription = await store.subscription(item.item)
+        subscription = await self.service.subscription(item.item)
         if subscription is None:
             return None  # unsubscribed meanwhile: nothing more is due
         day = item.occurrence.astimezone(self.ctx.tz).date()
@@ -168,5 +168,5 @@ class Tips(Feature):
             if delivery.transient:
                 raise RetryLater(f"tip of the day not delivered: {delivery.error}")
             if delivery.sent:
-                await store.posted_on(item.item, day, self.ctx.clock.now())
+                await self.service.posted_on(item.item, day, self.ctx.clock.now())
         return self._next(subscription, item.occurrence)

@@ -116,6 +116,8 @@ class Submitter:
 
 @dataclass(frozen=True)
 class Idea:
+    """An idea as stored; what a new idea starts with is the defaults."""
+
     idea_id: str
     tenant_id: str | None
     kind: str
@@ -124,28 +126,28 @@ class Idea:
     category: str
     tags: list[str]
     identity: str
-    author_key: str | None  # named ideas only
-    author_name: str | None  # named ideas only
-    pseudonym: str | None  # pseudonymous ideas only
     owner_tag: str  # keyed hash of the submitter: "my ideas" finds them, nobody else can link them
     sealed_reach: str  # encrypted: how to message the submitter (never shown)
-    sealed_identity: str | None  # pseudonymous: encrypted person, for a moderator's audited reveal
-    service: str | None
-    satisfaction: int | None
-    analog: dict[str, Any] | None
-    call_id: str | None
-    status: str
-    answer: str | None  # the reviewers' official answer or the reason for 見送り
-    votes: int
-    comments: int
-    conversation_id: str | None  # where its card is
-    activity_id: str | None
-    poll_id: str | None  # a quick poll it was put to
-    poll_option: int | None
-    poll_votes: int | None  # its count when that poll closed
     created_at: datetime
     updated_at: datetime
     status_changed_at: datetime
+    author_key: str | None = None  # named ideas only
+    author_name: str | None = None  # named ideas only
+    pseudonym: str | None = None  # pseudonymous ideas only
+    sealed_identity: str | None = None  # pseudonymous: encrypted person, for a moderator's audited reveal
+    service: str | None = None
+    satisfaction: int | None = None
+    analog: dict[str, Any] | None = None
+    call_id: str | None = None
+    status: str = Status.NEW.value
+    answer: str | None = None  # the reviewers' official answer or the reason for 見送り
+    votes: int = 0
+    comments: int = 0
+    conversation_id: str | None = None  # where its card is
+    activity_id: str | None = None
+    poll_id: str | None = None  # a quick poll it was put to
+    poll_option: int | None = None
+    poll_votes: int | None = None  # its count when that poll closed
 
     @property
     def anonymous(self) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.ideas.model import Call, Comment, Idea, Status
@@ -37,10 +37,14 @@ class IdeaStore:
         self._insert = insert_for(engine)
 
     # ---- ideas ---------------------------------------------------------------------------------------------
-    async def add(self, idea: Idea) -> Idea:
+    async def add(self, idea: Idea) -> tuple[Idea, bool]:
+        """Insert the idea unless one with its id is there; (the stored idea, whether it was inserted now)."""
+        values = {name: getattr(idea, name) for name in _IDEA_COLUMNS}
         async with self._engine.begin() as conn:
-            await conn.execute(insert(ideas).values({name: getattr(idea, name) for name in _IDEA_COLUMNS}))
-        return idea
+            added = await conn.execute(self._insert(ideas).values(values).on_conflict_do_nothing())
+            stored = await self._get(conn, idea.idea_id)
+        assert stored is not None
+        return stored, bool(added.rowcount)
 
     async def get(self, idea_id: str) -> Idea | None:
         async with self._engine.connect() as conn:
@@ -184,7 +188,8 @@ class IdeaStore:
     async def add_comment(self, comment: Comment, author_key: str) -> int:
         """Store a comment; the idea's comment count after it."""
         async with self._engine.begin() as conn:
-            await conn.execute(insert(idea_comments).values(**comment.__dict__, author_key=author_key))
+            row = {**comment.__dict__, "author_key": author_key}
+            await conn.execute(self._insert(idea_comments).values(row).on_conflict_do_nothing())
             count = select(func.count()).select_from(idea_comments).where(idea_comments.c.idea_id == comment.idea_id)
             comments = int((await conn.execute(count)).scalar_one())
             await conn.execute(
@@ -211,9 +216,12 @@ class IdeaStore:
 
     # ---- calls and channels -------------------------------------------------------------------------------
     async def add_call(self, call: Call) -> Call:
+        """Insert the call unless one with its id is there; the stored call either way."""
         async with self._engine.begin() as conn:
-            await conn.execute(insert(idea_calls).values(**call.__dict__))
-        return call
+            await conn.execute(self._insert(idea_calls).values(**call.__dict__).on_conflict_do_nothing())
+        stored = await self.call(call.call_id)
+        assert stored is not None
+        return stored
 
     async def call(self, call_id: str) -> Call | None:
         async with self._engine.connect() as conn:

@@ -11,12 +11,14 @@ posted into that person's 1:1 chat with the bot; nudges in channels are not affe
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.nudges.store import Nudge, NudgeStore, schedule_columns
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.nudges.model import Nudge
+from bot.nudges.store import NudgeStore, schedule_columns
 from bot.places import place_id, same_place
 from bot.recurrence import QUIET_HOURS, QuietHours, Schedule, delivery_time, may_post_at, next_delivery
 from bot.store.preferences import Preferences
@@ -54,18 +56,19 @@ class Due:
 
 class NudgeService:
     def __init__(
-        self, store: NudgeStore, preferences: Preferences, tz: ZoneInfo, *, quiet: QuietHours = QUIET_HOURS
+        self, engine: AsyncEngine, preferences: Preferences, tz: ZoneInfo, *, quiet: QuietHours = QUIET_HOURS
     ) -> None:
-        self.store = store
+        self._store = NudgeStore(engine)
         self._preferences = preferences
         self.tz = tz
         self.quiet = quiet
 
     # ---- a team lead's actions ------------------------------------------------------------------------------
-    async def create(self, origin: Origin, draft: Draft, now: datetime) -> Nudge:
-        nudge = await self.store.add(
+    async def create(self, origin: Origin, draft: Draft, now: datetime, nudge_id: str) -> Nudge:
+        """Store a new nudge and plan it; the same `nudge_id` again (the same turn run again) changes nothing."""
+        nudge = await self._store.add(
             Nudge(
-                nudge_id=uuid.uuid4().hex,
+                nudge_id=nudge_id,
                 tenant_id=origin.tenant_id,
                 conversation_id=origin.conversation_id,
                 place_id=place_id(origin.conversation_id),
@@ -82,29 +85,33 @@ class NudgeService:
     async def find(self, nudge_id: object, conversation_id: str, tenant_id: str | None) -> Nudge | None:
         """The nudge a button or form names, only if it belongs to the chat or channel (and tenant) it was
         clicked in: an id copied into another chat, tenant or a 1:1 finds nothing."""
-        nudge = await self.store.get(nudge_id) if isinstance(nudge_id, str) else None
+        nudge = await self._store.get(nudge_id) if isinstance(nudge_id, str) else None
         if nudge is None or not same_place(nudge.place_id, nudge.tenant_id, conversation_id, tenant_id):
             return None
         return nudge
 
+    async def nudge(self, nudge_id: str) -> Nudge | None:
+        """The nudge its own timed work names, wherever it is (`find` is for ids that come from a click)."""
+        return await self._store.get(nudge_id)
+
     async def in_conversation(self, conversation_id: str, tenant_id: str | None = None) -> list[Nudge]:
         """The nudges of the chat or channel (of that tenant, when given)."""
-        found = await self.store.in_place(place_id(conversation_id))
+        found = await self._store.in_place(place_id(conversation_id))
         if tenant_id is None:
             return found
         return [nudge for nudge in found if same_place(nudge.place_id, nudge.tenant_id, conversation_id, tenant_id)]
 
     async def edit(self, nudge: Nudge, draft: Draft, now: datetime) -> Nudge | None:
-        changed = await self.store.change(nudge.nudge_id, text=draft.text, **schedule_columns(draft.schedule))
+        changed = await self._store.change(nudge.nudge_id, text=draft.text, **schedule_columns(draft.schedule))
         return None if changed is None else await self._plan(changed, now)
 
     async def set_paused(self, nudge: Nudge, paused: bool, now: datetime) -> Nudge | None:
         """Pause or resume; a resumed nudge is planned from now, so a long pause does not post a stale one."""
-        changed = await self.store.change(nudge.nudge_id, paused=paused)
+        changed = await self._store.change(nudge.nudge_id, paused=paused)
         return None if changed is None else await self._plan(changed, now)
 
     async def delete(self, nudge: Nudge) -> None:
-        await self.store.remove(nudge.nudge_id)
+        await self._store.remove(nudge.nudge_id)
 
     # ---- a member's snooze ----------------------------------------------------------------------------------
     async def snooze(self, user_key: str, tenant_id: str | None, now: datetime) -> datetime:
@@ -118,6 +125,10 @@ class NudgeService:
         return datetime.fromisoformat(value) if isinstance(value, str) else None
 
     # ---- when it is due -------------------------------------------------------------------------------------
+    async def upcoming(self) -> list[Nudge]:
+        """Every nudge with a next delivery: what start-up re-plans the timed work of."""
+        return await self._store.planned()
+
     async def due(self, nudge: Nudge, now: datetime) -> Due:
         """The nudge's run came at `now`: post it or not, and when it is due next.
 
@@ -135,7 +146,7 @@ class NudgeService:
         values: dict[str, object] = {"next_run_at": following}
         if sent_at is not None:
             values["last_sent_at"] = sent_at
-        await self.store.change(nudge.nudge_id, **values)
+        await self._store.change(nudge.nudge_id, **values)
 
     async def _snoozed(self, nudge: Nudge, now: datetime) -> bool:
         if nudge.conversation_type != "personal":
@@ -145,4 +156,4 @@ class NudgeService:
 
     async def _plan(self, nudge: Nudge, after: datetime) -> Nudge:
         following = next_delivery(nudge.schedule, after.astimezone(self.tz), self.quiet)
-        return await self.store.change(nudge.nudge_id, next_run_at=following) or nudge
+        return await self._store.change(nudge.nudge_id, next_run_at=following) or nudge

@@ -2,51 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from datetime import date, datetime, time
+from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.nudges.model import Nudge
 from bot.nudges.tables import nudges
-from bot.recurrence import Kind, Schedule
+from bot.recurrence import Schedule
+from bot.store.engine import insert_for
 from bot.store.tables import utcnow
-
-
-@dataclass(frozen=True)
-class Nudge:
-    nudge_id: str
-    tenant_id: str | None
-    conversation_id: str
-    place_id: str
-    conversation_type: str
-    creator_key: str
-    lang: str
-    text: str
-    kind: str
-    at_time: str
-    weekdays: list[int]
-    day_of_month: int | None
-    on_date: date | None
-    working_days_only: bool
-    paused: bool
-    next_run_at: datetime | None = None
-    last_sent_at: datetime | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-    @property
-    def schedule(self) -> Schedule:
-        hour, minute = (int(part) for part in self.at_time.split(":"))
-        return Schedule(
-            kind=Kind(self.kind),
-            at=time(hour, minute),
-            weekdays=tuple(self.weekdays),
-            day=self.day_of_month,
-            on=self.on_date,
-            working_days_only=self.working_days_only,
-        )
 
 
 def schedule_columns(schedule: Schedule) -> dict[str, Any]:
@@ -69,11 +35,14 @@ class NudgeStore:
         self._engine = engine
 
     async def add(self, nudge: Nudge) -> Nudge:
+        """Insert the nudge unless one with its id is there already; the stored nudge either way."""
         now = utcnow()
         values = {name: getattr(nudge, name) for name in _COLUMNS} | {"created_at": now, "updated_at": now}
         async with self._engine.begin() as conn:
-            await conn.execute(insert(nudges).values(values))
-        return Nudge(**values)
+            await conn.execute(insert_for(self._engine)(nudges).values(values).on_conflict_do_nothing())
+        stored = await self.get(nudge.nudge_id)
+        assert stored is not None
+        return stored
 
     async def get(self, nudge_id: str) -> Nudge | None:
         async with self._engine.connect() as conn:

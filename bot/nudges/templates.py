@@ -19,7 +19,7 @@ TEMPLATES: tuple[Template, ...] = (
     Template("improvement", Schedule(Kind.WEEKLY, time(10, 0), weekdays=(0,), working_days_only=True)),
     Template("learned", Schedule(Kind.WEEKLY, time(16, 0), weekdays=(4,), working_days_only=True)),
     Template("one_on_one", Schedule(Kind.MONTHLY, time(9, 30), day=1, working_days_only=True)),
-    Template("digital_post", Schedule(Kind.WEEKLY, time(13, 0), weekdays=(2,), working_days_only=True)),
+    Template("stop_doing", Schedule(Kind.WEEKLY, time(13, 0), weekdays=(2,), working_days_only=True)),
 )
 
 

@@ -14,6 +14,7 @@ OPTION_MAX = 100  # characters per option (a chart label stays readable)
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 PRIVACY_THRESHOLD = 5  # anonymous polls show no breakdown below this many ballots
 REMIND_BEFORE_MINUTES = (60, 24 * 60)  # the reminder offsets the form offers
+REFRESHED_VOTERS = 60  # Teams refreshes a card by itself for at most 60 listed people (`refresh.userIds`)
 
 
 class Visibility(StrEnum):
@@ -33,6 +34,8 @@ class Problem(StrEnum):
     UNKNOWN = "unknown"
     CLOSED = "closed"
     INVALID = "invalid"
+    NONE_CHOSEN = "none_chosen"  # a multi-select ballot with nothing ticked
+    TOO_MANY = "too_many"  # more ticked than the poll allows
     KEY_CHANGED = "key_changed"  # an anonymous poll whose key this deployment no longer has
 
 
@@ -120,12 +123,14 @@ class Poll:
 
 @dataclass(frozen=True)
 class Vote:
-    """One click: `voter_key` is the Entra id (named polls) or its keyed hash (anonymous polls)."""
+    """One click: `voter_key` is the Entra id (named polls) or its keyed hash (anonymous polls); a named vote also
+    keeps the voter's Teams id (`voter_id`), so the shared card can refresh into their own view."""
 
     poll_id: str
     voter_key: str
     voter_name: str | None
     choices: tuple[int, ...]
+    voter_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,12 @@ def problem_with(poll: Poll | None, choices: Sequence[int], now: datetime) -> Pr
         return Problem.UNKNOWN
     if not poll.is_open or (poll.deadline is not None and poll.deadline <= now):
         return Problem.CLOSED
-    if not choices or len(set(choices)) != len(choices) or len(choices) > poll.limit:
+    if not choices:
+        return Problem.NONE_CHOSEN
+    if len(set(choices)) != len(choices) or any(not 0 <= choice < len(poll.options) for choice in choices):
         return Problem.INVALID
-    if any(not 0 <= choice < len(poll.options) for choice in choices):
-        return Problem.INVALID
+    if len(choices) > poll.limit:
+        return Problem.TOO_MANY
     return None
 
 
@@ -45,11 +47,14 @@ class PollStore:
 
     # ---- polls ---------------------------------------------------------------------------------------------
     async def add(self, poll: Poll) -> Poll:
+        """Insert the poll unless one with its id is there already; the stored poll either way."""
         now = utcnow()
         values = {name: getattr(poll, name) for name in _COLUMNS} | {"created_at": now, "updated_at": now}
         async with self._engine.begin() as conn:
-            await conn.execute(insert(polls).values(values))
-        return Poll(**values)
+            await conn.execute(self._insert(polls).values(values).on_conflict_do_nothing())
+        stored = await self.get(poll.poll_id)
+        assert stored is not None
+        return stored
 
     async def get(self, poll_id: str) -> Poll | None:
         async with self._engine.connect() as conn:
@@ -81,15 +86,6 @@ class PollStore:
         """Polls whose shared card may not show the latest totals (a crash mid-storm)."""
         async with self._engine.connect() as conn:
             rows = await conn.execute(select(polls).where(polls.c.card_dirty.is_(True)))
-        return [Poll(**row._asdict()) for row in rows]
-
-    async def overdue(self, now: datetime) -> list[Poll]:
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(
-                select(polls).where(
-                    polls.c.status == Status.OPEN, polls.c.deadline.is_not(None), polls.c.deadline <= now
-                )
-            )
         return [Poll(**row._asdict()) for row in rows]
 
     async def shown(self, poll_id: str, version: int) -> None:
@@ -133,9 +129,13 @@ class PollStore:
         ballot = self._insert(poll_ballots)
         await conn.execute(
             ballot.on_conflict_do_update(
-                index_elements=["poll_id", "voter_key"], set_={"voter_name": ballot.excluded.voter_name}
+                index_elements=["poll_id", "voter_key"],
+                set_={"voter_name": ballot.excluded.voter_name, "voter_id": ballot.excluded.voter_id},
             ),
-            [{"poll_id": v.poll_id, "voter_key": v.voter_key, "voter_name": v.voter_name} for v in votes],
+            [
+                {"poll_id": v.poll_id, "voter_key": v.voter_key, "voter_name": v.voter_name, "voter_id": v.voter_id}
+                for v in votes
+            ],
         )
         await conn.execute(
             delete(poll_choices).where(
@@ -201,6 +201,18 @@ class PollStore:
         async with self._engine.connect() as conn:
             rows = await conn.execute(query)
         return [(key, name or "", int(option)) for key, name, option in rows]
+
+    async def voter_ids(self, poll_id: str, limit: int) -> list[str]:
+        """Teams ids of up to `limit` people who voted in a named poll (anonymous ballots have none); read in key
+        order, so the ballots' index answers it without sorting a large poll's ballots."""
+        query = (
+            select(poll_ballots.c.voter_id)
+            .where(poll_ballots.c.poll_id == poll_id, poll_ballots.c.voter_id.is_not(None))
+            .order_by(poll_ballots.c.voter_key)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [voter_id for (voter_id,) in await conn.execute(query)]
 
     async def voter_keys(self, poll_id: str) -> set[str]:
         async with self._engine.connect() as conn:

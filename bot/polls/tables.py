@@ -1,8 +1,8 @@
 """Tables of the polls feature, on the bot's one MetaData (declared by the feature).
 
 A ballot is keyed by (poll, voter key), so the database itself allows one ballot per person per poll. For an
-anonymous poll the voter key is a keyed hash (see `bot.polls.ballots`) and no name is kept: nothing in these
-tables names who voted. Ballots carry no timestamps, so vote times can't be matched against other records.
+anonymous poll the voter key is a keyed hash (see `bot.polls.ballots`) and no name or Teams id is kept: nothing
+in these tables names who voted. Ballots carry no timestamps, so vote times can't be matched against other records.
 The chosen options are rows of their own, so totals are one indexed GROUP BY, not a scan of JSON.
 """
 
@@ -49,6 +49,7 @@ poll_ballots = Table(
     Column("poll_id", String(32), nullable=False),
     Column("voter_key", String(512), nullable=False),  # Entra id (named) or HMAC-SHA256 hex (anonymous)
     Column("voter_name", String(256)),  # named polls only
+    Column("voter_id", String(512)),  # named polls only: the Teams id (29:…) the shared card refreshes for
     PrimaryKeyConstraint("poll_id", "voter_key"),
 )
 

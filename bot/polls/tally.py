@@ -6,9 +6,6 @@ from collections.abc import Mapping
 
 from bot.polls.model import PRIVACY_THRESHOLD, Poll, Tally, Visibility
 
-BAR_WIDTH = 10
-BAR, EMPTY = "▇", "░"
-
 
 def tally_of(option_count: int, counts: Mapping[int, int], ballots: int) -> Tally:
     return Tally(tuple(counts.get(option, 0) for option in range(option_count)), ballots)
@@ -17,12 +14,6 @@ def tally_of(option_count: int, counts: Mapping[int, int], ballots: int) -> Tall
 def percent(count: int, ballots: int) -> int:
     """Share of the people who voted (multi-select shares can add up to more than 100)."""
     return round(100 * count / ballots) if ballots else 0
-
-
-def bar(count: int, ballots: int, width: int = BAR_WIDTH) -> str:
-    """A text bar for clients without chart support: ▇▇▇░░░░░░░."""
-    filled = round(width * count / ballots) if ballots else 0
-    return BAR * filled + EMPTY * (width - filled)
 
 
 def results_visible(poll: Poll, *, creator: bool) -> bool:

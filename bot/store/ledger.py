@@ -8,8 +8,9 @@ whether Teams took it. The ledger is written *before* the request (`sending`) an
 a delivery found `sending` is treated as sent. That is at-most-once: a duplicate would need the process to die
 in the ~200 ms Teams takes to answer, a loss only in the ~1 ms between the ledger write and the request leaving
 the process, so this choice is the one that fails least often; and a duplicate policy notice or nudge is what
-people notice, while the rare unconfirmed delivery is logged. A request that certainly failed (an error answer,
-or a connection that was never made) is forgotten, so it is sent again.
+people notice, while the rare unconfirmed delivery is logged. A request that certainly failed (an error answer —
+a 429 too — or a connection that was never made) is forgotten at once, before any wait for a retry: a process that
+dies while waiting out Teams' Retry-After leaves nothing marked sent that was not.
 """
 
 from __future__ import annotations

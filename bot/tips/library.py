@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bot.text import katakana
+
 CONTENT = Path(__file__).parent / "content" / "tips.json"
 
 
@@ -48,8 +50,9 @@ class Category:
 
 
 def fold(text: str) -> str:
-    """Forgiving form for matching: full-width folded, case folded, spaces and separators dropped."""
-    return re.sub(r"[\s_\-・/&、,.]+", "", unicodedata.normalize("NFKC", text).casefold())
+    """Forgiving form for matching: full-width folded, case folded, hiragana as katakana, spaces and separators
+    dropped."""
+    return re.sub(r"[\s_\-・/&、,.]+", "", katakana(unicodedata.normalize("NFKC", text).casefold()))
 
 
 @dataclass(frozen=True)

@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.engine import insert_for
+from bot.tips.model import Rating, Subscription
 from bot.tips.tables import tip_feedback, tip_seen, tip_subscriptions
-
-
-@dataclass(frozen=True)
-class Rating:
-    """How one tip was rated, over everyone who rated it."""
-
-    tip_id: str
-    helpful: int
-    not_helpful: int
-
-    @property
-    def helpful_ratio(self) -> float:
-        return self.helpful / (self.helpful + self.not_helpful)
-
-
-@dataclass(frozen=True)
-class Subscription:
-    conversation_id: str
-    hour: int
-    minute: int
-    lang: str
-    subscribed_by: str
-    last_posted_on: date | None = None
 
 
 class TipStore:

@@ -60,9 +60,10 @@ def _line(value: Any, *, required: str | None, limit: int, too_long: str) -> str
 class _Form(BaseModel):
     """What every idea dialog asks."""
 
-    model_config = {"extra": "ignore"}
-    title: str
-    body: str
+    # A client leaves an empty input out of the data: a missing field is read as empty, and said so.
+    model_config = {"extra": "ignore", "validate_default": True}
+    title: str = ""
+    body: str = ""
     identity: Identity = Identity.NAMED
     tags: tuple[str, ...] = ()
 
@@ -103,7 +104,7 @@ class _Form(BaseModel):
 
 
 class IdeaForm(_Form):
-    category: str
+    category: str = ""
     rule: str = ""
     clause: str = ""
     act: AnalogAct | None = None
@@ -128,8 +129,8 @@ class IdeaForm(_Form):
 
 
 class FeedbackForm(_Form):
-    service: str
-    satisfaction: int
+    service: str = ""
+    satisfaction: int = 0
 
     @field_validator("service", mode="before")
     @classmethod

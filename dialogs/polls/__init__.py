@@ -19,7 +19,6 @@ from typing import Any
 
 from pydantic import Field
 
-from bot.anonymity import key_id
 from bot.context import Context
 from bot.feature import (
     EVERYWHERE,
@@ -34,14 +33,14 @@ from bot.feature import (
     verb,
 )
 from bot.i18n import DEFAULT_LANGUAGE, t
+from bot.ids import stable_id
 from bot.links import signed_params
 from bot.permissions import Refusal
-from bot.polls.ballots import BallotKeys, legacy_key
-from bot.polls.export import export_path, export_route, poll_csv
+from bot.polls.ballots import BallotKeys
+from bot.polls.export import export_disposition, export_path, export_route, poll_csv
 from bot.polls.model import Draft, Origin, Poll, Tally
 from bot.polls.oneliner import split_oneliner
 from bot.polls.service import PollService
-from bot.polls.store import PollStore
 from bot.polls.tables import poll_ballots, poll_choices, poll_secrets, polls
 from bot.polls.validate import check
 from bot.routes import InvokeBody, Notify, Outcome, Refresh, Say
@@ -49,6 +48,7 @@ from bot.settings import EnvSettings
 from bot.text import has_controls, scalar_text, without_controls
 from bot.timed import DueItem, RetryLater
 from bot.turn import Turn
+from cards import poll_repeat
 from cards import polls as cards
 from cards.base import card_message
 from cards.dialog import task_form, task_message
@@ -60,8 +60,20 @@ CLOSE, REMIND, REPEAT = "polls.close", "polls.remind", "polls.repeat"
 REMIND_PEOPLE, CARD = "polls.remind_people", "polls.card"
 CARD_RETRY = timedelta(minutes=1)
 FAN_OUT = 8  # 1:1 reminders in flight at once (the sender keeps them within the tenant's rate)
-LEGACY_SECRET, LEGACY_KEY_ID = "ballots", "legacy-key-id"
 EXPORT_LABELS = ("question", "ballots", "withheld", "option", "votes", "share", "voter")
+
+
+def _check_count(poll: Poll, choices: tuple[int, ...]) -> None:
+    """Refuse a multi-select ballot with nothing ticked, or more ticked than the poll allows, saying exactly what to
+    change; a single-select button always names one option (anything else was not sent by its card)."""
+    if not poll.multi:
+        if len(choices) != 1:
+            raise Refusal("polls.vote.invalid")
+        return
+    if not choices:
+        raise Refusal("polls.vote.none_chosen")
+    if len(choices) > poll.limit:
+        raise Refusal("polls.vote.too_many", max=poll.limit, count=len(choices), excess=len(choices) - poll.limit)
 
 
 class PollSettings(EnvSettings):
@@ -78,36 +90,29 @@ class Polls(Feature):
     settings = PollSettings
     tables = (polls, poll_ballots, poll_choices, poll_secrets)
     compose_actions = (ComposeAction(cards.DIALOG, "polls.extension.title", "polls.extension.description"),)
+    introduction = "polls.introduction"
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.threshold = ctx.feature_settings(PollSettings).privacy_threshold
         keys = BallotKeys.from_anonymity_key(ctx.anonymity_key)
-        self.service = PollService(PollStore(ctx.engine), ctx.tz, keys=keys, anonymity_key=ctx.anonymity_key)
+        self.service = PollService(ctx.engine, ctx.tz, keys=keys, anonymity_key=ctx.anonymity_key)
         self.delivery = PollDelivery(ctx, self.service, self.threshold)
 
     async def start_up(self) -> None:
         """Find the legacy ballot key (if any), and re-plan every poll's timed work from the polls table: deadlines
         that passed while the bot was down close now, and shared cards a crash left behind are written again."""
-        await self._legacy_key()
+        await self.service.load_legacy_key(self.ctx.settings.app_password)
         timed, now = self.ctx.timed, self.ctx.clock.now()
-        for poll in await self.service.store.open_with_deadline():
+        for poll in await self.service.open_with_deadline():
             await timed.ensure(CLOSE, poll.poll_id, poll.deadline)
             remind_at = self.service.remind_at(poll)
             if remind_at is not None and remind_at > now:
                 await timed.ensure(REMIND, poll.poll_id, remind_at)
-        for poll in await self.service.store.recurring():
+        for poll in await self.service.recurring():
             await timed.ensure(REPEAT, poll.poll_id, self.service.next_repeat(poll, now))
-        for poll in await self.service.store.dirty():
+        for poll in await self.service.dirty():
             self._update_card(poll)
-
-    async def _legacy_key(self) -> None:
-        secret = await self.service.store.secret(LEGACY_SECRET)
-        if secret is None:
-            return  # a deployment that never had legacy polls
-        legacy = legacy_key(self.ctx.settings.app_password, bytes.fromhex(secret))
-        first_seen = await self.service.store.remember(LEGACY_KEY_ID, key_id(legacy))
-        self.service.keys = BallotKeys(self.service.keys.current, legacy if first_seen == key_id(legacy) else None)
 
     # ---- helpers ---------------------------------------------------------------------------------------------
     def _origin(self, turn: Turn) -> Origin:
@@ -135,9 +140,13 @@ class Polls(Feature):
 
         self.delivery.request_update(poll, later)
 
-    async def publish(self, origin: Origin, draft: Draft, *, once: str | None = None) -> Poll | None:
-        """Store the poll, post its card and plan its deadline and reminder."""
-        poll = await self.delivery.post(origin, await self.service.create(origin, draft), once=once)
+    async def publish(self, origin: Origin, draft: Draft, poll_id: str) -> Poll | None:
+        """Store the poll, post its card (once: the same `poll_id` again posts nothing new) and plan its deadline
+        and reminder."""
+        stored = await self.service.create(origin, draft, poll_id)
+        if stored.activity_id is not None:
+            return stored
+        poll = await self.delivery.post(origin, stored, once=f"{CARD}:{poll_id}")
         if poll is not None and poll.deadline is not None:
             await self.ctx.timed.plan(CLOSE, poll.poll_id, poll.deadline)
             await self._plan_reminder(poll)
@@ -163,7 +172,7 @@ class Polls(Feature):
         if problems:
             lines = [t(key, turn.lang, **params) for key, params in problems.values()]
             return Notify("\n\n".join([*lines, t("polls.oneliner.usage", turn.lang)]))
-        posted = await self.publish(self._origin(turn), Draft(question, tuple(options)))
+        posted = await self.publish(self._origin(turn), Draft(question, tuple(options)), turn.new_id("poll"))
         return None if posted else Notify(t("polls.post_failed", turn.lang))
 
     @dialog(cards.DIALOG, "fetch")
@@ -185,7 +194,7 @@ class Polls(Feature):
             empty = Tally((0,) * len(sketch.options), 0)
             preview = cards.preview_card(sketch, empty, values, threshold=self.threshold, tz=self.service.tz)
             return InvokeBody(task_form(preview, t("polls.dialog.preview", turn.lang), height="large"))
-        posted = await self.publish(origin, draft)
+        posted = await self.publish(origin, draft, turn.new_id("poll"))
         return InvokeBody(task_message(t("polls.posted" if posted else "polls.post_failed", turn.lang)))
 
     # ---- voting ----------------------------------------------------------------------------------------------
@@ -214,35 +223,10 @@ class Polls(Feature):
     def _personal_ticket(self, turn: Turn, poll: Poll) -> str | None:
         return None if self._here(turn, poll) else self.service.ticket(poll.poll_id, turn.user_key)
 
-    @verb(cards.VOTE)
-    async def vote(self, turn: Turn) -> Outcome | None:
-        poll = await self._poll(turn, ticketed=True)
-        choices = chosen_options(turn.data)
-        if choices is None:
-            raise Refusal("polls.vote.invalid")
-        result = await self.service.vote(poll, turn.user_key, turn.actor.name, choices, self.ctx.clock.now())
-        if result.problem is not None or result.poll is None or result.tally is None:
-            raise Refusal(f"polls.vote.{result.problem}")
-        self._update_card(result.poll)
-        if turn.data.get("via") == "submit":
-            return None  # an older client: a refreshed card would replace the shared one for everybody
-        card = cards.poll_card(
-            result.poll,
-            result.tally,
-            turn.lang,
-            mine=result.choices,
-            threshold=self.threshold,
-            ticket=self._personal_ticket(turn, poll),
-            tz=self.service.tz,
-        )
-        return Refresh(card)
-
-    @verb(cards.VIEW)
-    async def view(self, turn: Turn) -> Outcome:
-        """Back to the poll as this person sees it (their own choices marked)."""
-        poll = await self._poll(turn, ticketed=True)
-        mine = await self.service.ballot_of(poll, turn.user_key)
-        tally = await self.service.store.tally(poll)
+    def _own_view(self, turn: Turn, poll: Poll, tally: Tally, mine: tuple[int, ...]) -> Refresh:
+        """The poll as this person sees it: their choice marked, the shared totals, the creator's buttons only for
+        the creator (Teams shows a card answer to the clicker alone). Its `refresh` lists nobody: the shared card
+        carries the list, and a vote storm should not read it once per vote."""
         card = cards.poll_card(
             poll,
             tally,
@@ -251,8 +235,33 @@ class Polls(Feature):
             threshold=self.threshold,
             ticket=self._personal_ticket(turn, poll),
             tz=self.service.tz,
+            creator=self.service.is_creator(poll, turn.user_key),
         )
         return Refresh(card)
+
+    @verb(cards.VOTE)
+    async def vote(self, turn: Turn) -> Outcome | None:
+        poll = await self._poll(turn, ticketed=True)
+        choices = chosen_options(turn.data)
+        if choices is None:
+            raise Refusal("polls.vote.invalid")
+        _check_count(poll, choices)
+        now = self.ctx.clock.now()
+        result = await self.service.vote(poll, turn.user_key, turn.actor.name, choices, now, teams_id=turn.actor.id)
+        if result.problem is not None or result.poll is None or result.tally is None:
+            raise Refusal(f"polls.vote.{result.problem}")
+        self._update_card(result.poll)
+        if turn.data.get("via") == "submit":
+            return None  # an older client: a refreshed card would replace the shared one for everybody
+        return self._own_view(turn, result.poll, result.tally, result.choices)
+
+    @verb(cards.VIEW)
+    async def view(self, turn: Turn) -> Outcome:
+        """The poll as this person sees it (their own choices marked): Teams' automatic refresh of the shared
+        card, 「自分の回答を表示」 and 「投票に戻る」."""
+        poll = await self._poll(turn, ticketed=True)
+        mine = await self.service.ballot_of(poll, turn.user_key)
+        return self._own_view(turn, poll, await self.service.tally(poll), mine)
 
     # ---- the creator's tools ---------------------------------------------------------------------------------
     async def _creators(self, turn: Turn) -> Poll:
@@ -262,7 +271,7 @@ class Polls(Feature):
         return poll
 
     async def _tools(self, turn: Turn, poll: Poll, **extra: Any) -> Refresh:
-        tally = await self.service.store.tally(poll)
+        tally = await self.service.tally(poll)
         return Refresh(
             cards.creator_card(poll, tally, turn.lang, threshold=self.threshold, tz=self.service.tz, **extra)
         )
@@ -276,7 +285,7 @@ class Polls(Feature):
         poll = await self._creators(turn)
         if poll.anonymous:
             raise Refusal("polls.details.anonymous")
-        return await self._tools(turn, poll, details=await self.service.store.named_ballots(poll.poll_id))
+        return await self._tools(turn, poll, details=await self.service.named_ballots(poll))
 
     @verb(cards.CLOSE)
     async def close(self, turn: Turn) -> Outcome:
@@ -353,7 +362,7 @@ class Polls(Feature):
         url = base + export_path(self.service.export_key, poll.poll_id, self.ctx.clock.now())
         return await self._tools(turn, poll, export_url=url)
 
-    @verb(cards.REPEAT)
+    @verb(poll_repeat.REPEAT)
     async def repeat(self, turn: Turn) -> Outcome:
         poll = await self._creators(turn)
         recurrence = parse_recurrence(turn.data)
@@ -377,20 +386,20 @@ class Polls(Feature):
         if signed_params(self.service.export_key, export_route(poll_id), query, now) is None:
             known = await self.service.find(poll_id)  # the link's language is its poll's
             return HttpResponse(403, t("polls.export.link_expired", known.lang if known else DEFAULT_LANGUAGE))
-        poll = await self.service.store.get(poll_id)
+        poll = await self.service.poll(poll_id)
         if poll is None:
             return HttpResponse(404, "not found")
         labels = {name: t(f"polls.export.{name}", poll.lang, threshold=self.threshold) for name in EXPORT_LABELS}
-        named = [] if poll.anonymous else await self.service.store.named_ballots(poll.poll_id)
-        body = poll_csv(poll, await self.service.store.tally(poll), named, labels, self.threshold)
-        headers = {"Content-Disposition": f'attachment; filename="poll-{poll_id}.csv"', "Cache-Control": "no-store"}
+        named = [] if poll.anonymous else await self.service.named_ballots(poll)
+        body = poll_csv(poll, await self.service.tally(poll), named, labels, self.threshold)
+        headers = {"Content-Disposition": export_disposition(poll, self.service.tz), "Cache-Control": "no-store"}
         return HttpResponse(200, body, "text/csv", headers)
 
     # ---- timed work ------------------------------------------------------------------------------------------
     @timed(CLOSE)
     async def close_due(self, item: DueItem) -> None:
         """The deadline came (or passed while the bot was down): close, update the card."""
-        poll = await self.service.store.get(item.item)
+        poll = await self.service.poll(item.item)
         now = self.ctx.clock.now()
         if poll is None or not poll.is_open or poll.deadline is None or poll.deadline > now:
             return  # reopened without a deadline, closed by hand, or gone
@@ -402,7 +411,7 @@ class Polls(Feature):
     @timed(REMIND)
     async def remind_due(self, item: DueItem) -> None:
         """Named polls in a chat or channel @mention who has not voted; others get a note."""
-        poll = await self.service.store.get(item.item)
+        poll = await self.service.poll(item.item)
         if poll is None or not poll.is_open or poll.deadline is None:
             return
         if not poll.anonymous and poll.conversation_type != "personal":
@@ -420,7 +429,7 @@ class Polls(Feature):
     @timed(REPEAT)
     async def repeat_due(self, item: DueItem) -> datetime | None:
         """Post a fresh copy of the poll where it was first posted (once per occurrence)."""
-        template = await self.service.store.get(item.item)
+        template = await self.service.poll(item.item)
         if template is None or not template.recurrence:
             return None
         origin = Origin(
@@ -431,13 +440,13 @@ class Polls(Feature):
             service_url=template.service_url,
             lang=template.lang,
         )
-        await self.publish(origin, self.service.copy_draft(template, item.occurrence), once=item.key)
+        await self.publish(origin, self.service.copy_draft(template, item.occurrence), stable_id(item.key))
         return self.service.next_repeat(template, item.occurrence)
 
     @timed(REMIND_PEOPLE)
     async def remind_people_due(self, item: DueItem) -> None:
         """The 1:1 reminders a creator asked for; each person once, however often this run is retried."""
-        poll = await self.service.store.get(item.item.partition(":")[0])
+        poll = await self.service.poll(item.item.partition(":")[0])
         if poll is None or not poll.is_open:
             return
         gate = asyncio.Semaphore(FAN_OUT)
@@ -455,7 +464,7 @@ class Polls(Feature):
     @timed(CARD)
     async def card_due(self, item: DueItem) -> None:
         """Write a shared card that kept failing; until it lands, the poll stays marked dirty."""
-        poll = await self.service.store.get(item.item)
+        poll = await self.service.poll(item.item)
         if poll is None or poll.activity_id is None or not poll.card_dirty:
             return
         delivery = await self.delivery.update_now(poll)

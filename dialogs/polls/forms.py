@@ -31,10 +31,13 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
         errors["max_choices"] = t("polls.error.max_choices", lang, count=len(options))
     day, at = parse_date(data.get("date")), parse_clock(data.get("time"))
     deadline = None
-    if form_text(data, "date").strip() and day is None:
+    typed_day, typed_time = form_text(data, "date").strip(), form_text(data, "time").strip()
+    if typed_day and day is None:
         errors["deadline"] = t("polls.error.date", lang)
-    if (form_text(data, "time").strip() and at is None) or (at is not None and day is None):
-        errors.setdefault("deadline", t("polls.error.date", lang))
+    elif typed_time and not typed_day:
+        errors["deadline"] = t("polls.error.date_missing", lang)  # a time alone is no deadline
+    if typed_time and at is None:
+        errors["time"] = t("polls.error.time", lang)
     if day is not None:
         deadline = datetime.combine(day, at or time(17, 0), tzinfo=now.tzinfo)
     remind = form_text(data, "remind").strip()
@@ -67,18 +70,19 @@ def parse_form(data: Mapping[str, Any], lang: str, now: datetime) -> tuple[Draft
 
 
 def chosen_options(data: Mapping[str, Any]) -> tuple[int, ...] | None:
-    """The options a click names: `choice` (a single-select button) or `choices` ("0,2", a multi-select form);
-    None for anything else (a list, an object, null, a fraction…)."""
+    """The options a click names: `choice` (a single-select button) or `choices` ("0,2", a multi-select form;
+    nothing ticked is `()`, whether the client sends "" or leaves the input out); None for anything else (a list,
+    an object, null, a fraction…)."""
     if "choice" in data:
         choice = scalar_text(data["choice"])
         raw = None if choice is None else [choice]
     else:
-        choices = scalar_text(data.get("choices"))
+        choices = scalar_text(data.get("choices", ""))
         raw = None if choices is None else choices.split(",")
     if raw is None:
         return None
     numbers = [whole_number(item) for item in raw if item.strip()]
-    if not numbers or None in numbers:
+    if None in numbers or ("choice" in data and not numbers):
         return None
     return tuple(sorted({number for number in numbers if number is not None}))
 

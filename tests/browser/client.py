@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from playground.organisation import BOT_NAME, TEAM, Place
+from playground.organisation import BOT_NAME, ME, TEAM, Place
 
 COMPOSER = '[data-lexical-editor="true"][role="textbox"]'
 BOT_MESSAGE = ".fai-OutputCard"
@@ -74,11 +74,17 @@ class PlaygroundClient:
         """Start a new channel post: @ + pick the bot from the list, then `text`; return the post's thread."""
         post_button = self.page.get_by_role("button", name="Post", exact=True)
         composer = self.page.get_by_role("group").filter(has=post_button).locator(COMPOSER)
+        # My own posts with this text (the bot's cards may show the same words, and arrive at any time); counted
+        # before typing, since the message box is a group that shows the text too.
+        mine = self.page.get_by_text(ME.name, exact=True)
+        threads = self.page.get_by_role("group").filter(has_text=text).filter(has=mine)
+        before = threads.count()
         self._type(composer, "@")
         self.page.get_by_role("menuitem", name=BOT_NAME).click()
         composer.press_sequentially(f" {text}")
         post_button.click()
-        return self.page.get_by_role("group").filter(has_text=text).last
+        expect(threads).to_have_count(before + 1)
+        return threads.first  # a channel lists its newest post first (older ones may show the same words)
 
     @staticmethod
     def card_in(where: Locator, text: str) -> Locator:

@@ -28,7 +28,7 @@ def examples_of(module_name: str) -> dict[str, dict[str, Any]]:
     if not callable(examples):
         raise MissingExamples(
             f"{module_name} has no examples(): every card module must return representative cards built by its "
-            "builders (both languages, edge-case data) so the card validator checks them (docs/FEATURES.md)"
+            "builders (both languages, edge-case data) so the card validator checks them (docs/ARCHITECTURE.md)"
         )
     built = examples()
     if not built:

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.support.bot import process_environment
-from tests.support.chaos import sigterm_with_due_work, two_instances_share_due_work, vote_burst_with_kills
+from tests.support.chaos import (
+    idea_burst_with_kills,
+    sigterm_with_due_work,
+    two_instances_share_due_work,
+    vote_burst_with_kills,
+)
 from tests.support.process import BotProcess, free_port
 from tests.teams_channel.channel import TeamsChannel
 
@@ -20,10 +25,21 @@ async def test_kill_9_during_a_vote_burst_loses_no_vote_and_counts_none_twice(
     result = await vote_burst_with_kills(
         channel, database_url, tmp_path, voters=240, concurrency=50, kill_after=(40, 150)
     )
-    assert len(result.acknowledged_before_kills) == 2, "the bot was killed twice, mid-burst"
-    assert result.retried > 0  # votes were in flight at the kills, as in production
+    assert len(result.kills.acknowledged_before_kills) == 2, "the bot was killed twice, mid-burst"
+    assert result.kills.retried > 0  # votes were in flight at the kills, as in production
     assert result.ballots == result.voters  # ballots = voters, exactly
     assert result.counts == result.expected
+
+
+@pytest.mark.timeout(240)
+async def test_kill_9_during_a_burst_of_ideas_stores_each_once_and_posts_each_card_once(
+    channel: TeamsChannel, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    result = await idea_burst_with_kills(channel, url, tmp_path, ideas=40, concurrency=20, kill_after=(15,))
+    assert len(result.kills.acknowledged_before_kills) == 1 and result.kills.retried > 0
+    assert result.stored == result.submitted
+    assert set(result.cards_per_idea.values()) == {1}
 
 
 @pytest.mark.timeout(240)

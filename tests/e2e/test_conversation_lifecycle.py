@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.feature import introductions
+from bot.i18n import t
+from dialogs import FEATURES
 from tests.support.bot import RunningBot
-from tests.support.cards import card_of, visible_text
+from tests.support.cards import card_of, texts, visible_text
 
 
 async def test_install_sends_exactly_one_welcome_card_even_when_teams_repeats_the_event(any_bot: RunningBot) -> None:
@@ -167,3 +170,29 @@ async def test_a_reply_rejected_by_teams_fails_the_turn_so_teams_retries_it(bot:
     # The retry is processed: the failed attempt did not burn the activity id.
     assert (await bot.post(activity))[0] == 200
     assert len(bot.channel.activities_in(activity["conversation"]["id"])) == 1
+
+
+async def test_welcome_and_help_offer_exactly_the_features_that_run(bot: RunningBot) -> None:
+    """Nothing is promised that the bot can't do: the offers come from the running features' introductions."""
+    b = bot.channel.builder
+    install = b.installation_update("add", conversation_type="channel")
+    await bot.post(install)
+    [welcome] = bot.channel.activities_in(install["conversation"]["id"])
+    ask = b.message("ヘルプ")
+    await bot.post(ask)
+    [help_] = bot.channel.activities_in(ask["conversation"]["id"])
+    offers = [t(key, "ja") for key in introductions(FEATURES)]
+    assert offers and all(t("offer.item", "ja", text=offer) in texts(card_of(welcome)) for offer in offers)
+    assert all(t("offer.item", "ja", text=offer) in texts(card_of(help_)) for offer in offers)
+    for shown in (visible_text(welcome), visible_text(help_)):
+        assert "アイデア投稿" in shown and "お知らせ配信" not in shown
+
+
+async def test_a_channel_welcome_follows_the_installers_chosen_language_over_the_client_locale(bot: RunningBot) -> None:
+    b = bot.channel.builder
+    installer = b.user("佐藤 花子")
+    await bot.post(b.message("言語 日本語", user=installer, locale="en-US"))
+    install = b.installation_update("add", conversation_type="channel", user=installer, locale="en-US")
+    await bot.post(install)
+    [welcome] = bot.channel.activities_in(install["conversation"]["id"])
+    assert "オープン&フラットBotへようこそ" in visible_text(welcome)

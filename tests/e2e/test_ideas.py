@@ -82,7 +82,8 @@ async def test_an_idea_from_the_dialog_is_posted_to_the_idea_channel_as_a_card(b
     assert_valid_card(shared)
     shown = texts(shared)
     assert PAPERLESS["title"] in shown and PAPERLESS["body"] in shown
-    assert any("業務改善" in line and t("ideas.status.new", "ja") in line and "山田 太郎" in line for line in shown)
+    assert f"業務改善 · {t('ideas.status.new', 'ja')}" in shown
+    assert any(line.startswith("山田 太郎 · ") for line in shown)
     assert t("ideas.button.vote", "ja") in shown  # the channel's language, whoever submitted
     assert t("ideas.button.comments", "ja", count=0) in shown
 
@@ -106,6 +107,7 @@ async def test_turn_this_message_into_an_idea_prefills_the_form_from_the_message
         b.invoke("composeExtension/fetchTask", value, conversation=box.channel, user=user, locale=locale)
     )
     form = form_of(fetched)
+    assert fetched["task"]["value"]["title"] == t("ideas.dialog.submit", lang)
     fields = inputs(form)
     assert fields["body"]["value"] == "受付の&予約を\nオンラインにしたい"
     assert fields["title"]["value"] == "受付の&予約を"
@@ -124,8 +126,9 @@ async def test_turn_this_message_into_an_idea_prefills_the_form_from_the_message
             locale=locale,
         )
     )
-    assert done == {"task": {"type": "message", "value": t("ideas.posted", lang)}}
+    assert done == {}  # a message extension's dialog closes with no response; the idea's card is the result
     idea = await box.latest()
+    assert "受付予約のオンライン化" in texts(await box.posted(idea))
     assert (idea.title, idea.body, idea.category) == (
         "受付予約のオンライン化",
         "受付の&予約を\nオンラインにしたい",
@@ -505,3 +508,68 @@ async def test_a_pseudonym_is_revealed_only_by_a_moderator_with_a_reason_and_aud
     named = await box.propose(staff(box.bot), {"title": "記名の提案", "body": "", "category": "その他"})
     impossible = await box.click("ideas.reveal", {"idea_id": named.idea_id, f"reason_{named.idea_id}": "x"}, MODERATOR)
     assert impossible["value"] == t("ideas.reveal.impossible")
+
+
+async def test_a_form_sent_without_its_empty_fields_says_what_is_missing(box: IdeaBox) -> None:
+    """Teams leaves empty inputs out of a dialog's data: each missing field gets its own message."""
+    user = staff(box.bot)
+    idea = texts(form_of(await box.submit("ideas.submit", {"step": "check"}, user)))
+    assert t("ideas.error.title_empty") in idea and t("ideas.error.invalid") not in idea
+    feedback = texts(form_of(await box.submit("ideas.feedback", {"title": "遅い"}, user)))
+    assert t("ideas.error.service_empty") in feedback and t("ideas.error.satisfaction") in feedback
+    assert await count(box.bot, ideas) == 0
+
+
+async def test_a_team_owner_chooses_the_teams_idea_channel_and_its_ideas_go_there(box: IdeaBox) -> None:
+    b = box.bot.channel.builder
+    team_channel = Conversation.channel()
+    owner, member = b.user("佐藤 課長", user_role="owner"), b.user("鈴木 一郎")
+    box.bot.channel.set_members([owner, member], team_channel.team_id)
+    assert (await box.bot.post(b.installation_update("add", conversation=team_channel, user=owner)))[0] == 200
+    await box.say("アイデア 投稿先", member, team_channel)
+    assert t("ideas.channel.owners_only") in visible_text(box.bot.channel.activities_in(team_channel.id)[-1])
+    await box.say("アイデア 投稿先 全体", owner, team_channel)
+    assert t("ideas.channel.admins_only") in visible_text(box.bot.channel.activities_in(team_channel.id)[-1])
+    await box.say("アイデア 投稿先", owner, team_channel)
+    assert t("ideas.channel.set", scope=t("ideas.channel.team")) in texts(
+        card_of(box.bot.channel.activities_in(team_channel.id)[-1])
+    )
+    answer = await box.submit("ideas.submit", {**PAPERLESS, "title": "チームの提案"}, member, team_channel)
+    assert answer["task"]["value"] == t("ideas.posted")
+    await box.bot.run_due()
+    idea = await box.latest("チームの提案")
+    assert idea.conversation_id == team_channel.id, "an idea from the team goes to the team's idea channel"
+    elsewhere = await box.propose(b.user("本庁 職員"), {**PAPERLESS, "title": "全体の提案"})
+    await box.bot.run_due()
+    assert (await box.idea(elsewhere.idea_id)).conversation_id == box.channel.id
+
+
+async def test_a_reviewer_answers_without_moving_the_idea_and_the_submitter_hears_it(box: IdeaBox) -> None:
+    author = staff(box.bot, "回答 待ち")
+    await box.chat(author)
+    idea = await box.propose(author)
+    await box.say("レビュー", REVIEWER)
+    queue = card_of(box.personal_messages(REVIEWER)[-1])
+    assert queue is not None
+    keep = inputs(queue)[f"status_{idea.idea_id}"]["choices"][-1]
+    assert keep == {"title": t("ideas.review.keep", status=t("ideas.status.new")), "value": "new"}
+    assert (await review(box, idea.idea_id, "new"))["value"] == t("ideas.review.answer_required")
+    before = len(box.personal_messages(author))
+    await review(box, idea.idea_id, "new", "来週の会議で取り上げます。")
+    await review(box, idea.idea_id, "new", "来週の会議で取り上げます。")  # the same answer again: nothing new
+    await box.bot.run_due()
+    [note] = box.personal_messages(author)[before:]
+    assert "来週の会議で取り上げます。" in texts(card_of(note))
+    assert (await box.idea(idea.idea_id)).status == "new"
+
+
+@pytest.mark.parametrize(
+    ("typed", "period"), [("人気のアイデア 今月", "month"), ("top ideas all time", "all"), ("top ideas", "week")]
+)
+async def test_top_ideas_takes_the_period_in_words(box: IdeaBox, typed: str, period: str) -> None:
+    user = staff(box.bot)
+    locale = "en-US" if typed.startswith("top") else "ja-JP"
+    await box.say(typed, user, locale=locale)
+    lang = locale[:2]
+    shown = texts(card_of(box.personal_messages(user)[-1]))
+    assert t("ideas.top.title", lang, period=t(f"ideas.period.{period}", lang)) in shown

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import t
-from bot.nudges.store import Nudge
+from bot.nudges.model import Nudge
 from bot.nudges.tables import nudges
 from bot.recurrence import next_delivery
 from dialogs.nudges import POST
@@ -74,6 +74,11 @@ class Room:
         return [visible_text(activity) for activity in self.bot.channel.activities_in(self.conversation.id)]
 
 
+def in_reading_order(body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A form's elements as they are read, the fields inside its folding parts (containers) in place."""
+    return [found for element in body for found in [element, *in_reading_order(element.get("items", []))]]
+
+
 async def due_of(bot: RunningBot, nudge: Nudge) -> datetime:
     """When the nudge's timed work (`nudges.post` of the nudge, in the database) is due next, in Tokyo time."""
     due = await bot.planned(POST, nudge.nudge_id)
@@ -89,8 +94,13 @@ async def stored_nudges(bot: RunningBot) -> int:
 async def test_a_nudge_made_in_the_dialog_is_confirmed_scheduled_and_posted(bot: RunningBot) -> None:
     room = await Room.install(bot)
     form = (await room.fetch({"dialog": "nudge.create"}))["task"]["value"]
-    inputs = {element.get("id") for element in form["card"]["content"]["body"]}
-    assert {"template", "text", "kind", "time", "weekdays", "day", "date", "working_days"} <= inputs
+    elements = in_reading_order(form["card"]["content"]["body"])
+    inputs = {element.get("id") for element in elements if element["type"].startswith("Input.")}
+    assert inputs == {"template", "text", "time", "weekdays", "day", "date", "working_days"}
+    shown = {element["id"] for element in elements if element.get("isVisible") is True}
+    assert shown == {"kind_weekly", "save_weekly"}  # 曜日 shows; 日 and 日付 wait for 毎月 or 1回だけ
+    saves = [e for e in elements if e["type"] == "ActionSet" and e["actions"][0]["title"] == t("nudges.button.save")]
+    assert [save["actions"][0]["data"]["kind"] for save in saves] == ["daily", "weekly", "monthly", "once"]
     before = datetime.now(TOKYO)
     nudge = await room.create(WEEKLY)
     [confirmation] = room.posted()
@@ -147,13 +157,10 @@ async def test_edit_opens_the_form_prefilled_and_changes_text_and_schedule(bot: 
     nudge = await room.create(WEEKLY)
     form = (await room.fetch({"dialog": "nudge.edit", "nudge_id": nudge.nudge_id}))["task"]["value"]
     assert form["title"] == t("nudges.dialog.edit")
-    values = {e["id"]: e.get("value") for e in form["card"]["content"]["body"] if "id" in e}
-    assert (values["text"], values["kind"], values["time"], values["weekdays"]) == (
-        WEEKLY["text"],
-        "weekly",
-        "16:00",
-        "4",
-    )
+    elements = in_reading_order(form["card"]["content"]["body"])
+    values = {e["id"]: e.get("value") for e in elements if "id" in e}
+    assert (values["text"], values["time"], values["weekdays"]) == (WEEKLY["text"], "16:00", "4")
+    assert {e["id"] for e in elements if e.get("isVisible") is True} == {"kind_weekly", "save_weekly"}
 
     edited = {"text": "今日の気づきを一言どうぞ", "kind": "daily", "time": "12:15", "working_days": "true"}
     body = await room.submit({"dialog": "nudge.edit", "nudge_id": nudge.nudge_id, **edited})
@@ -170,13 +177,30 @@ async def test_edit_opens_the_form_prefilled_and_changes_text_and_schedule(bot: 
     assert (run.hour, run.minute) == (12, 15)
 
 
-async def test_delete_removes_the_row_and_the_job(bot: RunningBot) -> None:
+async def test_delete_asks_first_then_removes_the_row_and_the_job_and_says_so(bot: RunningBot) -> None:
     room = await Room.install(bot)
     nudge = await room.create(WEEKLY)
-    body = await room.click("nudge.delete", nudge.nudge_id)
-    assert t("nudges.list.empty") in "\n".join(texts(body["value"]))
+    asked = await room.click("nudge.delete", nudge.nudge_id)
+    shown = texts(asked["value"])
+    assert t("nudges.delete.question") in shown and t("nudges.button.delete_confirmed") in shown
+    assert t("nudges.button.cancel") in shown and t("nudges.button.pause") not in shown
+    assert await stored_nudges(bot) == 1 and await bot.planned(POST, nudge.nudge_id) is not None
+    assert room.bot.channel.calls(operation="update") == []  # only the clicker sees the question
+
+    body = await room.click("nudge.delete_confirmed", nudge.nudge_id)
+    shown = texts(body["value"])
+    assert t("nudges.deleted", text=WEEKLY["text"]) in shown and t("nudges.list.empty") in shown
+    assert "ナッジ「今週の学びを1つ共有しましょう」を削除しました。" in shown
     assert await stored_nudges(bot) == 0
     assert await bot.planned(POST, nudge.nudge_id) is None
+
+
+async def test_cancelling_a_delete_keeps_the_nudge(bot: RunningBot) -> None:
+    room = await Room.install(bot)
+    nudge = await room.create(WEEKLY)
+    await room.click("nudge.delete", nudge.nudge_id)
+    body = await room.click("nudge.list", nudge.nudge_id)
+    assert t("nudges.button.pause") in texts(body["value"]) and await stored_nudges(bot) == 1
 
 
 async def test_the_list_command_shows_the_conversations_nudges_with_their_buttons(bot: RunningBot) -> None:
@@ -199,8 +223,9 @@ async def test_forged_ids_and_other_peoples_nudges_change_nothing(bot: RunningBo
     assert forged["value"] == t("nudges.unknown")
     elsewhere = await other_room.click("nudge.pause", nudge.nudge_id)
     assert elsewhere["value"] == t("nudges.unknown")
-    not_theirs = await room.click("nudge.delete", nudge.nudge_id, user=member)
-    assert not_theirs["value"] == t("nudges.not_allowed")
+    for verb in ("nudge.delete", "nudge.delete_confirmed"):
+        not_theirs = await room.click(verb, nudge.nudge_id, user=member)
+        assert not_theirs["value"] == t("nudges.not_allowed")
     opened = await room.fetch({"dialog": "nudge.edit", "nudge_id": "x"})
     assert opened == {"task": {"type": "message", "value": t("nudges.unknown")}}
 
@@ -293,7 +318,7 @@ async def test_bad_input_reshows_the_form_with_the_problem_next_to_the_field(
     room = await Room.install(bot)
     body = await room.submit({"dialog": "nudge.create", **WEEKLY, **bad}, locale=locale)
     assert body["task"]["type"] == "continue" and body["task"]["value"]["title"] == t("nudges.dialog.create", lang)
-    form = body["task"]["value"]["card"]["content"]["body"]
+    form = in_reading_order(body["task"]["value"]["card"]["content"]["body"])
     position = next(i for i, element in enumerate(form) if element.get("id") == field)
     problem = form[position + 1]
     assert (problem["text"], problem["color"]) == (t(key, lang, **params), "Attention")
@@ -322,15 +347,12 @@ async def test_the_nudge_command_opens_the_dialog_and_a_template_prefills_the_fo
     assert new["data"] == {"msteams": {"type": "task/fetch"}, "dialog": "nudge.create"}
 
     body = await room.submit({"dialog": "nudge.create", "apply_template": True, "template": "learned", "text": ""})
-    form = body["task"]["value"]["card"]["content"]["body"]
+    form = in_reading_order(body["task"]["value"]["card"]["content"]["body"])
     values = {element["id"]: element.get("value") for element in form if "id" in element}
     assert values["text"] == t("nudges.template.learned.text")
-    assert (values["kind"], values["weekdays"], values["time"], values["working_days"]) == (
-        "weekly",
-        "4",
-        "16:00",
-        "true",
-    )
+    assert (values["weekdays"], values["time"], values["working_days"]) == ("4", "16:00", "true")
+    shown = {element["id"] for element in form if element.get("isVisible") is True}
+    assert shown == {"kind_weekly", "save_weekly"}  # the template's repeat, and only its fields
     assert await stored_nudges(bot) == 0
 
 
@@ -408,6 +430,7 @@ async def test_every_nudge_verb_answers_junk_data_with_a_notice(bot: RunningBot,
         ("nudge.pause", {"nudge_id": junk}, "nudges.unknown"),
         ("nudge.resume", {"nudge_id": junk}, "nudges.unknown"),
         ("nudge.delete", {"nudge_id": junk}, "nudges.unknown"),
+        ("nudge.delete_confirmed", {"nudge_id": junk}, "nudges.unknown"),
         ("nudge.snooze", {"nudge_id": junk}, "nudges.snooze_personal_only"),  # reads no data; a channel can't snooze
     ]
     # nudge.list reads no data at all: whatever it is sent, it answers with the list.

@@ -8,6 +8,7 @@ import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import func, select, text
 from bot.i18n import t
 from bot.polls.export import export_path
 from bot.polls.model import Draft, Origin, Poll
+from bot.polls.store import PollStore
 from bot.polls.tables import poll_ballots, poll_choices, polls
 from dialogs.polls import CLOSE, REMIND, REPEAT
 from tests.cardcheck import assert_valid_card
@@ -97,9 +99,36 @@ async def count(bot: RunningBot, table: Any) -> int:
         return (await conn.execute(select(func.count()).select_from(table))).scalar_one()
 
 
-def chart_totals(card: dict[str, Any]) -> dict[str, int]:
-    chart = next(element for element in card["body"] if element["type"] == "Chart.HorizontalBar")
-    return {point["x"]: point["y"] for point in chart["data"]}
+SHOWN_COUNT = re.compile(r"(\d+)[^(]*\((\d+)%\)")  # 「3人(75%)」, "3 (75%)"
+
+
+def result_rows(card: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """Each option as the card shows it: its text, and the count and share written beside it."""
+    rows = {}
+    for element in card["body"]:
+        columns = element.get("columns") or []
+        if element["type"] != "ColumnSet" or len(columns) != 2 or not columns[0].get("items"):
+            continue
+        label, figures = texts(columns[0]["items"]), texts(columns[1]["items"])
+        match = SHOWN_COUNT.fullmatch(figures[0]) if len(label) == 1 and len(figures) == 1 else None
+        if match:
+            rows[label[0]] = (int(match.group(1)), int(match.group(2)))
+    return rows
+
+
+def labels(node: Any) -> list[str]:
+    """Every input's label on a card, however deep (folded sections included)."""
+    if isinstance(node, list):
+        return [label for item in node for label in labels(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["label"]] if isinstance(node.get("label"), str) else []
+    return own + [label for key, value in node.items() if key != "fallback" for label in labels(value)]
+
+
+def shown_totals(card: dict[str, Any]) -> dict[str, int]:
+    """How many people chose each option, as the card says in words."""
+    return {option: count for option, (count, _) in result_rows(card).items()}
 
 
 def vote_button(card: dict[str, Any], option: str) -> dict[str, Any]:
@@ -142,9 +171,9 @@ async def test_a_poll_made_in_the_dialog_is_previewed_posted_and_valid(bot: Runn
     )
     posted = room.shared_card(poll)
     assert_valid_card(posted)
-    assert "今日のランチは?" in texts(posted) and chart_totals(posted) == {"和食": 0, "洋食": 0, "中華": 0}
-    chart = next(e for e in posted["body"] if e["type"] == "Chart.HorizontalBar")
-    assert chart["fallback"]["type"] == "Container" and "0 (0%)" in texts(chart["fallback"]["items"][0])[0]
+    assert "今日のランチは?" in texts(posted) and shown_totals(posted) == {"和食": 0, "洋食": 0, "中華": 0}
+    assert t("polls.results.count", lang, count=0, share=0) in texts(posted)  # 「0人(0%)」: a count, not an axis
+    assert not [element for element in posted["body"] if element["type"].startswith("Chart.")]
 
 
 @pytest.mark.parametrize(
@@ -203,7 +232,7 @@ async def test_the_message_extension_opens_the_form_previews_and_the_bot_posts(b
     done = await room._post(
         bot.channel.builder.invoke("composeExtension/submitAction", {**context, "data": post["data"]}, **where)
     )
-    assert done == {"task": {"type": "message", "value": t("polls.posted", lang)}}
+    assert done == {}  # no response: the compose box's dialog closes (a submitAction has no "message" answer)
     poll = await latest_poll(bot)
     shared = room.shared_card(poll)
     assert_valid_card(shared)
@@ -221,17 +250,17 @@ async def test_one_click_votes_and_the_voter_sees_their_choice_and_can_change_it
     assert answer["type"] == "application/vnd.microsoft.card.adaptive"
     mine = answer["value"]
     assert t("polls.card.mine", lang, choices="洋食") in texts(mine) and vote_button(mine, "洋食")["title"] == "✓ 洋食"
-    assert t("polls.card.change_hint", lang) in texts(mine)
-    assert chart_totals(mine)["洋食"] == 1
+    assert t("polls.card.change_hint.single", lang) in texts(mine)  # LUNCH has no deadline
+    assert result_rows(mine)["洋食"] == (1, 100)
     assert_valid_card(mine)
 
     changed = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 2}, voter, locale)
     assert t("polls.card.mine", lang, choices="中華") in texts(changed["value"])
-    assert chart_totals(changed["value"]) == {"和食": 0, "洋食": 0, "中華": 1}
+    assert shown_totals(changed["value"]) == {"和食": 0, "洋食": 0, "中華": 1}
     assert await count(bot, poll_ballots) == 1
     await bot.platform.cards.flush()
     shared = room.shared_card(poll)
-    assert chart_totals(shared) == {"和食": 0, "洋食": 0, "中華": 1}
+    assert shown_totals(shared) == {"和食": 0, "洋食": 0, "中華": 1}
     assert t("polls.results.ballots", lang, count=1) in texts(shared)  # the shared card speaks the poll's language
     assert t("polls.card.mine", lang, choices="中華") not in texts(shared)  # nobody's choice on the shared card
 
@@ -259,7 +288,7 @@ async def _racing_clicks(bot: RunningBot) -> None:
     async with bot.platform.store.engine.connect() as conn:
         options = sorted(o for (o,) in await conn.execute(select(poll_choices.c.option)))
     assert options in ([0], [1], [1, 2], [2])  # exactly one of the racing ballots, whole
-    tally = await bot.feature("polls").service.store.tally(poll)
+    tally = await bot.feature("polls").service.tally(poll)
     assert tally.ballots == 1 and sum(tally.counts) == len(options)
 
 
@@ -299,7 +328,7 @@ async def test_anonymous_ballots_store_no_ids_and_show_no_breakdown_below_five(b
     assert threshold in texts(room.shared_card(poll))
 
     answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 1}, voters[4], locale)
-    assert chart_totals(answer["value"]) == {"和食": 4, "洋食": 1, "中華": 0}
+    assert shown_totals(answer["value"]) == {"和食": 4, "洋食": 1, "中華": 0}
     assert t("polls.meta.anonymous", lang) in " ".join(texts(answer["value"]))
 
     async with bot.platform.store.engine.connect() as conn:
@@ -339,7 +368,7 @@ async def test_results_hidden_until_close_and_close_reopen_are_creator_only(bot:
     assert t("polls.button.reopen") in texts(tools["value"])
     await bot.platform.cards.flush()
     shared = room.shared_card(poll)
-    assert t("polls.card.closed") in texts(shared) and chart_totals(shared)["和食"] == 1
+    assert t("polls.card.closed") in texts(shared) and shown_totals(shared)["和食"] == 1
     assert (await room.click("poll.reopen", {"poll_id": poll.poll_id}, voter))["value"] == t("polls.creator_only")
     await room.click("poll.reopen", {"poll_id": poll.poll_id})
     again = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 2}, voter)
@@ -355,7 +384,7 @@ async def test_the_deadline_closes_the_poll_across_a_restart(channel: TeamsChann
         assert await first.planned(CLOSE, poll.poll_id) == poll.deadline
         # The deadline passes while the bot is down: move it (and its timed work) into the past before stopping.
         past = datetime.now(UTC) - timedelta(seconds=1)
-        await first.feature("polls").service.store.change(poll.poll_id, deadline=past)
+        await PollStore(first.platform.store.engine).change(poll.poll_id, deadline=past)
         await first.platform.timed.cancel(CLOSE, poll.poll_id)  # even a lost plan: start-up re-plans from the table
     finally:
         await first.stop()
@@ -377,7 +406,7 @@ async def test_a_crash_mid_storm_leaves_a_dirty_card_that_start_up_rewrites(bot:
     assert (await latest_poll(bot)).card_dirty
     await bot.feature("polls").start_up()  # what the bot does when it starts again
     await bot.platform.cards.flush()
-    assert chart_totals(room.shared_card(poll))["中華"] == 1 and not (await latest_poll(bot)).card_dirty
+    assert shown_totals(room.shared_card(poll))["中華"] == 1 and not (await latest_poll(bot)).card_dirty
 
 
 async def test_non_voters_reminded_in_the_thread_and_in_personal_chats(bot: RunningBot) -> None:
@@ -497,6 +526,10 @@ async def test_the_export_route_serves_the_csv_only_with_a_fresh_signature(bot: 
         async with http.get(base + export_path(key, poll.poll_id, datetime.now(UTC))) as response:
             assert response.status == 200 and response.content_type == "text/csv"
             body = await response.read()
+            disposition = response.headers["Content-Disposition"]
+        asked = poll.created_at.astimezone(TOKYO).date().isoformat() if poll.created_at else ""
+        saved_as = unquote(disposition.split("filename*=UTF-8''")[1])
+        assert saved_as == f"今日のランチは_{asked}.csv" and f'filename="poll_{asked}.csv"' in disposition
         expired = export_path(key, poll.poll_id, datetime.now(UTC) - timedelta(minutes=11))
         async with http.get(base + expired) as response:
             assert response.status == 403
@@ -536,7 +569,7 @@ async def test_the_submit_fallback_counts_the_vote_without_showing_it_to_everybo
     await room._post(click)
     await bot.platform.cards.flush()
     shared = room.shared_card(poll)
-    assert chart_totals(shared)["和食"] == 1 and t("polls.card.mine", choices="和食") not in texts(shared)
+    assert shown_totals(shared)["和食"] == 1 and t("polls.card.mine", choices="和食") not in texts(shared)
     assert len(room.posted()) == 1  # the poll itself: no per-voter message in the channel
 
 
@@ -599,8 +632,12 @@ async def test_the_reminder_before_the_deadline_mentions_who_has_not_voted(bot: 
     [reminder] = room.posted()[before:]
     mentioned = {e["mentioned"]["id"] for e in reminder["entities"] if e["type"] == "mention"}
     assert mentioned == {waiting.id, late.id}  # not the voter, not the creator
-    assert reminder["text"].startswith(t("polls.reminder.thread", lang, question=poll.question))
-    assert "<at>田中 次郎</at>" in reminder["text"] and "鈴木 一郎" not in reminder["text"]
+    assert reminder["text"].endswith(t("polls.reminder.thread", lang, people="", question=poll.question).strip())
+    assert t("polls.reminder.person", lang, name="<at>田中 次郎</at>") in reminder["text"]
+    assert "鈴木 一郎" not in reminder["text"]
+    if lang == "ja":  # names first, each with さん, then the request
+        expected = "<at>田中 次郎</at>さん、<at>高橋 三郎</at>さん 「今日のランチは?」への回答をお願いします。"
+        assert reminder["text"] == expected
 
 
 @pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
@@ -645,11 +682,11 @@ async def test_the_privacy_threshold_comes_from_the_setting(channel: TeamsChanne
         assert below in texts(room.shared_card(poll))
 
         answer = await room.click("poll.vote", {"poll_id": poll.poll_id, "choice": 0}, voters[2])
-        assert chart_totals(answer["value"]) == {"和食": 1, "洋食": 2, "中華": 0}  # 3 ballots: shown, not at 5
+        assert shown_totals(answer["value"]) == {"和食": 1, "洋食": 2, "中華": 0}  # 3 ballots: shown, not at 5
         await bot.platform.cards.flush()
-        assert chart_totals(room.shared_card(poll)) == {"和食": 1, "洋食": 2, "中華": 0}
+        assert shown_totals(room.shared_card(poll)) == {"和食": 1, "洋食": 2, "中華": 0}
         view = await room.click("poll.view", {"poll_id": poll.poll_id}, voters[0])
-        assert chart_totals(view["value"])["洋食"] == 2
+        assert shown_totals(view["value"])["洋食"] == 2
     finally:
         await bot.stop()
 
@@ -690,7 +727,7 @@ async def test_a_reminder_already_due_is_never_planned(bot: RunningBot) -> None:
         template.service_url,
         "ja",
     )
-    fresh = await bot.feature("polls").publish(origin, draft)
+    fresh = await bot.feature("polls").publish(origin, draft, "f" * 32)
     assert fresh is not None
     assert [item.item for item in await bot.platform.timed.items(CLOSE)] == [fresh.poll_id]
     assert await bot.platform.timed.items(REMIND) == []
@@ -737,15 +774,16 @@ async def test_cards_read_and_label_times_in_the_bots_zone(channel: TeamsChannel
                 bot.channel.builder.task_fetch({"dialog": "createPoll"}, **room._where(None, locale))
             )
             form = fetched["task"]["value"]["card"]["content"]
-            hint = t("polls.form.deadline_hint", locale[:2], zone="America/New_York")
+            hint = t("polls.form.deadline_hint", locale[:2], zone=t("polls.zone.other", locale[:2], city="New York"))
             assert hint in texts(form) and "日本時間" not in repr(form) and "Japan" not in repr(form)
+            assert "America/New_York" not in "\n".join(texts(form))  # a place people know, not a zone id
         day = (datetime.now(zone) + timedelta(days=2)).date()
         poll = await room.create({**LUNCH, "date": day.isoformat(), "time": "10:00"})
         assert poll.deadline == datetime(day.year, day.month, day.day, 10, 0, tzinfo=zone)
         shown = "\n".join(texts(room.shared_card(poll)))
-        assert "10:00 (America/New_York)" in shown
+        assert "10:00 (New Yorkの現地時間)" in shown
         tools = await room.click("poll.manage", {"poll_id": poll.poll_id})
-        assert "10:00 (America/New_York)" in "\n".join(texts(tools["value"]))
+        assert "10:00 (New Yorkの現地時間)" in "\n".join(texts(tools["value"]))
         assert "日本時間" not in repr(tools["value"])
         assert_valid_card(tools["value"])
     finally:
@@ -760,4 +798,4 @@ async def test_in_tokyo_the_cards_keep_saying_japan_time(bot: RunningBot) -> Non
     )
     poll = await room.create()
     tools = await room.click("poll.manage", {"poll_id": poll.poll_id})
-    assert any(e.get("label") == "時刻(日本時間)" for e in tools["value"]["body"])
+    assert "時刻(日本時間)" in labels(tools["value"])

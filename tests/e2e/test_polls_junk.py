@@ -10,6 +10,7 @@ import pytest
 
 from bot.i18n import t
 from bot.polls.tables import poll_ballots
+from cards import poll_repeat
 from cards import polls as poll_cards
 from tests.e2e.test_polls import Room, count, latest_poll
 from tests.support.bot import RunningBot
@@ -28,7 +29,7 @@ VERBS = [
     poll_cards.REMIND_THREAD,
     poll_cards.REMIND_PERSONAL,
     poll_cards.EXPORT,
-    poll_cards.REPEAT,
+    poll_repeat.REPEAT,
 ]
 
 
@@ -48,19 +49,19 @@ async def test_every_poll_verb_answers_junk_data_with_a_notice(bot: RunningBot, 
     cases += [
         (poll_cards.VOTE, {**ids, "choice": junk}, "polls.vote.invalid"),
         (poll_cards.VOTE, {**ids, "choices": junk}, "polls.vote.invalid"),
-        (poll_cards.REPEAT, {**ids, "repeat_kind": junk}, "polls.repeat.invalid"),
+        (poll_repeat.REPEAT, {**ids, "repeat_kind": junk}, "polls.repeat.invalid"),
         (
-            poll_cards.REPEAT,
+            poll_repeat.REPEAT,
             {**ids, "repeat_kind": "weekly", "repeat_at": junk, "repeat_weekday": "0"},
             "polls.repeat.invalid",
         ),
         (
-            poll_cards.REPEAT,
+            poll_repeat.REPEAT,
             {**ids, "repeat_kind": "weekly", "repeat_at": "09:00", "repeat_weekday": junk},
             "polls.repeat.invalid",
         ),
         (
-            poll_cards.REPEAT,
+            poll_repeat.REPEAT,
             {**ids, "repeat_kind": "monthly", "repeat_at": "09:00", "repeat_day": junk},
             "polls.repeat.invalid",
         ),

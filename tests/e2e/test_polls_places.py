@@ -12,8 +12,9 @@ import pytest
 
 from bot.i18n import t
 from bot.polls.tables import poll_ballots
+from cards import poll_repeat
 from cards import polls as poll_cards
-from tests.e2e.test_polls import Room, chart_totals, count, latest_poll
+from tests.e2e.test_polls import Room, count, latest_poll, shown_totals
 from tests.support.bot import RunningBot
 from tests.support.cards import card_of, texts
 from tests.teams_channel.activities import Conversation, User
@@ -28,7 +29,7 @@ CREATOR_VERBS = [
     poll_cards.REMIND_THREAD,
     poll_cards.REMIND_PERSONAL,
     poll_cards.EXPORT,
-    poll_cards.REPEAT,
+    poll_repeat.REPEAT,
 ]
 
 
@@ -89,7 +90,7 @@ async def test_a_reply_thread_of_the_polls_channel_is_the_same_place(bot: Runnin
     thread = replace(room.conversation, id=f"{room.conversation.id};messageid={poll.activity_id}")
     voter = bot.channel.builder.user("鈴木 一郎")
     answer = await click(bot, thread, voter, poll_cards.VOTE, {"poll_id": poll.poll_id, "choice": 1}, "ja-JP")
-    assert chart_totals(answer["value"])["洋食"] == 1
+    assert shown_totals(answer["value"])["洋食"] == 1
     tools = await click(bot, thread, room.lead, poll_cards.MANAGE, {"poll_id": poll.poll_id}, "ja-JP")
     assert t("polls.manage.title") in texts(tools["value"])
 
@@ -122,7 +123,7 @@ async def test_a_personal_reminder_votes_for_its_recipient_only(bot: RunningBot)
 
     # The recipient's own click counts in the poll, and the answer keeps the ticket for a change of mind.
     answer = await click(bot, b.personal(waiting), waiting, button["verb"], button["data"], "ja-JP")
-    assert chart_totals(answer["value"])["中華"] == 1
+    assert shown_totals(answer["value"])["中華"] == 1
     again = next(
         a
         for e in answer["value"]["body"]
@@ -131,6 +132,6 @@ async def test_a_personal_reminder_votes_for_its_recipient_only(bot: RunningBot)
         if a["data"].get("choice") == 0
     )
     changed = await click(bot, b.personal(waiting), waiting, again["verb"], again["data"], "ja-JP")
-    assert chart_totals(changed["value"]) == {"和食": 1, "洋食": 0, "中華": 0}
+    assert shown_totals(changed["value"]) == {"和食": 1, "洋食": 0, "中華": 0}
     service = bot.feature("polls").service
     assert await service.ballot_of(poll, waiting.aad_object_id) == (0,)

@@ -37,6 +37,22 @@ async def test_429_with_retry_after_is_waited_out_and_retried(bot: RunningBot) -
     assert [a["text"] for a in bot.channel.activities_in(conversation_id)] == ["お知らせです"]
 
 
+async def test_a_keyed_delivery_waiting_out_a_429_is_not_in_the_ledger_while_it_waits(bot: RunningBot) -> None:
+    """A process that dies while a delivery waits out Teams' 429 must not leave it marked as sent: Teams said no,
+    so the run that takes over sends it."""
+    conversation_id = await _installed(bot)
+    bot.channel.inject(429, retry_after=1.0, path_contains="activities")
+    ledger = bot.platform.sender._ledger
+    sending = asyncio.create_task(bot.platform.sender.post(conversation_id, NOTICE, once="notice:1"))
+    await bot.channel.wait_for(lambda ch: ch.calls(conversation_id=conversation_id, status=429))
+    taken_over = await bot.platform.sender.post(conversation_id, NOTICE, once="notice:1")  # the run after a crash
+    assert taken_over.sent and not taken_over.repeated
+    first = await sending
+    assert first.sent and first.repeated, "the waiting one finds it sent and does not send it again"
+    assert [a["text"] for a in bot.channel.activities_in(conversation_id)] == ["お知らせです"]
+    assert (await ledger.begin("notice:1", bot.clock.now()))[0]
+
+
 @pytest.mark.parametrize("statuses", [(503, 412), (502, 504)])
 async def test_transient_5xx_and_412_are_retried_with_backoff(bot: RunningBot, statuses: tuple[int, int]) -> None:
     conversation_id = await _installed(bot)

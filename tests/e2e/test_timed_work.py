@@ -63,7 +63,7 @@ async def test_the_tip_of_the_day_is_marked_posted_only_once_it_is_posted(bot: R
     friday = datetime(2026, 11, 27, 8, 30, tzinfo=TOKYO)
     bot.channel.inject(500, method="POST")  # an error the sender does not retry itself
     await bot.run_timed(DAILY, conversation.id, friday)
-    subscription = await bot.feature("tips").service.store.subscription(conversation.id)
+    subscription = await bot.feature("tips").service.subscription(conversation.id)
     assert subscription.last_posted_on is None and bot.channel.activities_in(conversation.id) == []
     retry = await bot.platform.timed.get(DAILY, conversation.id)
     assert retry is not None and retry.occurrence == friday and retry.attempts == 1
@@ -72,7 +72,7 @@ async def test_the_tip_of_the_day_is_marked_posted_only_once_it_is_posted(bot: R
     await bot.run_due(retry.due_at)
     [posted] = bot.channel.activities_in(conversation.id)
     assert "今日のシン・トセイヒント" in visible_text(posted)
-    subscription = await bot.feature("tips").service.store.subscription(conversation.id)
+    subscription = await bot.feature("tips").service.subscription(conversation.id)
     assert subscription.last_posted_on == friday.date()
 
 

@@ -84,9 +84,17 @@ async def test_category_list_as_a_card_whose_buttons_show_a_tip(bot: RunningBot)
     buttons = {a["data"].get("category") for a in actions(card_of(ja)) if a["verb"] == "tips.show"}
     assert {category.id for category in LIBRARY.categories} <= buttons
 
+    paperless = LIBRARY.category("paperless")
+    count = len(LIBRARY.in_category("paperless"))
+    assert f"{paperless.name('ja')} {count}件" in visible_text(ja)  # 「ペーパーレス… 7件」, not 「(7)」
+    listing = card_of(ja)
+    assert listing is not None
+    rows = [element for element in listing["body"] if element["type"] == "ActionSet"]
+    assert all(len(row["actions"]) == 1 for row in rows)  # one per line: no name is cut short
+
     click = bot.channel.builder.card_action("tips.show", {"category": "bpr"})
-    status, _ = await bot.post(click)
-    assert status == 200
+    status, answer = await bot.post(click)
+    assert status == 200 and answer["value"] == t("invoke.posted")  # the click says where the tip went
     [posted] = bot.channel.activities_in(click["conversation"]["id"])
     tip = LIBRARY.tip(tip_id_of(posted))
     assert tip is not None and tip.category == "bpr"
@@ -135,6 +143,8 @@ async def test_feedback_clicked_twice_is_one_row_and_the_card_thanks_the_user(bo
         assert status == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
         refreshed = visible_text({"attachments": [{"contentType": body["type"], "content": body["value"]}]})
         assert title in refreshed and t("tips.thanks", lang, choice=t(button, lang)) in refreshed
+        marked = [a["title"] for a in actions(body["value"]) if a["title"].startswith("✓ ")]
+        assert marked == [f"✓ {t(button, lang)}"]  # the chosen button shows it, as a poll's does
 
     assert await feedback_rows(bot) == [(tip_id, user.aad_object_id, False)]
 

@@ -60,7 +60,7 @@ async def test_subscribing_plans_the_tip_at_that_time_in_tokyo(bot: RunningBot) 
     assert due.weekday() < 5 and due > datetime.now(TOKYO)
 
     [state] = await say(bot, "毎日ヒント", conversation=Conversation(conversation_id, "channel"))
-    assert "平日の 8:30" in visible_text(state)
+    assert "開庁日の 8:30" in visible_text(state)
     subscription = await store(bot).subscription(conversation_id)
     assert subscription is not None and (subscription.hour, subscription.minute, subscription.lang) == (8, 30, "ja")
 
@@ -79,9 +79,10 @@ async def test_default_time_is_nine_and_off_removes_row_and_job(bot: RunningBot)
         locale="en-US",
         user=subscriber,
     )
-    assert (await bot.post(click))[0] == 200
+    status, answer = await bot.post(click)
+    assert status == 200 and answer["value"] == t("invoke.posted", "en")  # not an empty bar under the card
     [state] = bot.channel.activities_in(conversation_id)
-    assert "does not get a daily tip" in visible_text(state)
+    assert "Daily tip stopped" in visible_text(state) and "won't get a daily tip any more" in visible_text(state)
     assert await bot.planned(DAILY, conversation_id) is None
     assert await store(bot).subscription(conversation_id) is None
     assert await post_tip_of_the_day(bot, conversation_id, FRIDAY) == []
@@ -142,7 +143,7 @@ async def test_subscriptions_survive_a_restart(channel, sqlite_url) -> None:  # 
         due = await second.planned(DAILY, conversation_id)
         assert due is not None and due == before
         [state] = await say(second, "毎日ヒント", conversation=Conversation(conversation_id, "channel"))
-        assert "平日の 8:30" in visible_text(state)
+        assert "開庁日の 8:30" in visible_text(state)
         assert len(await post_tip_of_the_day(second, conversation_id, FRIDAY)) == 1
     finally:
         await second.stop()
@@ -183,7 +184,7 @@ async def test_a_subscription_made_in_a_channel_thread_belongs_to_the_channel(bo
     assert await bot.planned(DAILY, thread.id) is None
 
     [state] = await say(bot, "毎日ヒント", conversation=other_thread)  # any thread of the channel sees it
-    assert "平日の 8:30" in visible_text(state)
+    assert "開庁日の 8:30" in visible_text(state)
     bot.channel.reset()
     [posted] = await post_tip_of_the_day(bot, channel_root.id, FRIDAY)  # a new post in the channel, not the thread
     assert "今日のシン・トセイヒント" in visible_text(posted)

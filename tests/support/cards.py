@@ -15,13 +15,14 @@ def card_of(activity: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def texts(node: Any) -> list[str]:
-    """Every string a user would read on a card (TextBlock texts, fact titles/values, action titles)."""
+    """Every string a user would read on a card (TextBlock texts, fact titles/values, action titles); not the
+    fallbacks (for older clients) nor the refresh action (Teams runs it, nobody presses it)."""
     found: list[str] = []
     if isinstance(node, dict):
         for key, value in node.items():
             if key in {"text", "title", "value"} and isinstance(value, str):
                 found.append(value)
-            elif key != "fallback":
+            elif key not in {"fallback", "refresh"}:
                 found.extend(texts(value))
     elif isinstance(node, list):
         for item in node:

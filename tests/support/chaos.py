@@ -20,7 +20,9 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 
-from bot.nudges.store import Nudge, NudgeStore
+from bot.ideas.tables import ideas as idea_rows
+from bot.nudges.model import Nudge
+from bot.nudges.store import NudgeStore
 from bot.polls.tables import poll_ballots, poll_choices, polls
 from bot.store import Store
 from bot.store.tables import timed_work
@@ -98,15 +100,60 @@ async def post_all(
     return answered
 
 
-# ---- kill -9 in a vote burst ------------------------------------------------------------------------------------
+# ---- kill -9 in a burst of user activity ----------------------------------------------------------------------
+@dataclass
+class Kills:
+    """What Teams saw while the bot was killed under a burst."""
+
+    acknowledged_before_kills: list[int] = field(default_factory=list)  # 2xx answers before each kill
+    retried: int = 0  # deliveries Teams had to repeat (no answer: the bot was killed under them)
+
+
+async def burst_with_kills(
+    bots: Bots,
+    bot: BotProcess,
+    activities: Sequence[dict[str, Any]],
+    *,
+    concurrency: int,
+    kill_after: Sequence[int],
+    duplicates: int,
+) -> tuple[BotProcess, Kills]:
+    """Post every activity; SIGKILL the bot once it has answered each number of activities in `kill_after`
+    (counted from the start) and start another; repeat what got no answer, as Teams does, and at the end send
+    `duplicates` answered activities again. The bot that is running at the end, and what happened."""
+    kills, pending, total = Kills(), list(range(len(activities))), len(activities)
+    for kill_point in [*kill_after, None]:
+        victim, before = bot, total - len(pending)
+
+        def kill_at(
+            answers: int, victim: BotProcess = victim, point: int | None = kill_point, before: int = before
+        ) -> None:
+            if point is not None and before + answers >= point and victim.process.poll() is None:
+                victim.process.send_signal(signal.SIGKILL)
+
+        batch = [activities[i] for i in pending]
+        answered = await post_all(
+            bots.channel, f"{bot.url}/api/messages", batch, concurrency=concurrency, on_answer=kill_at
+        )
+        pending = [index for position, index in enumerate(pending) if position not in answered]
+        if victim.process.poll() is not None:  # killed: Teams retries what got no answer, at the restarted bot
+            kills.acknowledged_before_kills.append(total - len(pending))
+            kills.retried += len(pending)
+            bot = bots.start()
+    assert not pending, f"{len(pending)} activities unanswered by a running bot:\n{bots.logs()}"
+    again = random.Random(7).sample(range(total), min(duplicates, total))
+    answered = await post_all(bots.channel, f"{bot.url}/api/messages", [activities[i] for i in again], concurrency=10)
+    assert len(answered) == len(again), "a retried activity was refused"
+    return bot, kills
+
+
 @dataclass
 class BurstResult:
     voters: int
     ballots: int
     counts: dict[int, int]
     expected: dict[int, int]
-    acknowledged_before_kills: list[int] = field(default_factory=list)  # 2xx answers before each kill
-    retried: int = 0  # deliveries Teams had to repeat (no answer: the bot was killed under them)
+    kills: Kills
     duplicates_sent: int = 0  # answered deliveries sent again
     seconds: float = 0.0
 
@@ -121,9 +168,7 @@ async def vote_burst_with_kills(
     kill_after: Sequence[int],
     duplicates: int = 50,
 ) -> BurstResult:
-    """Votes from `voters` people, the bot killed with SIGKILL once it has answered each number of votes in
-    `kill_after` (counted from the start) and restarted; every vote Teams got no answer for is sent again, and some
-    answered ones too."""
+    """Votes from `voters` people on one poll, the bot killed mid-burst (see `burst_with_kills`)."""
     started = time.monotonic()
     bots = Bots(channel, database_url, work)
     try:
@@ -141,36 +186,75 @@ async def vote_burst_with_kills(
             )
             for i in range(voters)
         ]
-        result = BurstResult(voters, 0, {}, {o: len(range(o, voters, 3)) for o in range(3)})
-        pending = list(range(voters))
-        for kill_point in [*kill_after, None]:
-            victim, before = bot, voters - len(pending)
-
-            def kill_at(
-                answers: int, victim: BotProcess = victim, point: int | None = kill_point, before: int = before
-            ) -> None:
-                if point is not None and before + answers >= point and victim.process.poll() is None:
-                    victim.process.send_signal(signal.SIGKILL)
-
-            batch = [votes[i] for i in pending]
-            answered = await post_all(
-                channel, f"{bot.url}/api/messages", batch, concurrency=concurrency, on_answer=kill_at
-            )
-            pending = [index for position, index in enumerate(pending) if position not in answered]
-            if victim.process.poll() is not None:  # killed: Teams retries what got no answer, at the restarted bot
-                result.acknowledged_before_kills.append(voters - len(pending))
-                result.retried += len(pending)
-                bot = bots.start()
-        assert not pending, f"{len(pending)} votes unanswered by a running bot:\n{bots.logs()}"
-        again = random.Random(7).sample(range(voters), min(duplicates, voters))
-        answered = await post_all(channel, f"{bot.url}/api/messages", [votes[i] for i in again], concurrency=10)
-        result.duplicates_sent = len(again)
-        assert len(answered) == len(again), "a retried vote was refused"
-        result.ballots = (await query(database_url, select(func.count()).select_from(poll_ballots)))[0][0]
+        bot, kills = await burst_with_kills(
+            bots, bot, votes, concurrency=concurrency, kill_after=kill_after, duplicates=duplicates
+        )
+        ballots = (await query(database_url, select(func.count()).select_from(poll_ballots)))[0][0]
         rows = await query(database_url, select(poll_choices.c.option, func.count()).group_by(poll_choices.c.option))
-        result.counts = {int(option): int(count) for option, count in rows}
-        result.seconds = time.monotonic() - started
-        return result
+        return BurstResult(
+            voters,
+            ballots,
+            {int(option): int(count) for option, count in rows},
+            {o: len(range(o, voters, 3)) for o in range(3)},
+            kills,
+            min(duplicates, voters),
+            time.monotonic() - started,
+        )
+    finally:
+        bots.stop_all()
+
+
+@dataclass
+class IdeaBurstResult:
+    submitted: int
+    stored: int
+    cards_per_idea: dict[str, int]
+    kills: Kills
+    seconds: float = 0.0
+
+
+async def idea_burst_with_kills(
+    channel: TeamsChannel,
+    database_url: str,
+    work: Path,
+    *,
+    ideas: int,
+    concurrency: int,
+    kill_after: Sequence[int],
+    duplicates: int = 30,
+) -> IdeaBurstResult:
+    """Ideas submitted by `ideas` people into the organisation's idea channel, the bot killed mid-burst: each idea
+    must be stored once and its card posted in the channel once."""
+    started = time.monotonic()
+    b = channel.builder
+    admin = b.user("管理 者")
+    bots = Bots(channel, database_url, work, ADMIN_AAD_OBJECT_IDS=admin.aad_object_id)
+    try:
+        bot = bots.start()
+        room = Conversation.channel()
+        url = f"{bot.url}/api/messages"
+        assert (await channel.post_activity(url, b.installation_update("add", conversation=room, user=admin)))[0] == 200
+        choose = b.message("アイデア 投稿先 全体", conversation=room, user=admin, mention_bot=True)
+        assert (await channel.post_activity(url, choose))[0] == 200
+        titles = [f"改善案 {i:05d}" for i in range(ideas)]
+        submissions = []
+        for i, title in enumerate(titles):
+            person = b.user(f"職員 {i:05d}")
+            form = {"dialog": "ideas.submit", "step": "post", "title": title, "body": "", "category": "業務改善"}
+            submissions.append(b.task_submit(form, conversation=b.personal(person), user=person))
+        bot, kills = await burst_with_kills(
+            bots, bot, submissions, concurrency=concurrency, kill_after=kill_after, duplicates=duplicates
+        )
+        stored = (await query(database_url, select(func.count()).select_from(idea_rows)))[0][0]
+
+        def cards() -> dict[str, int]:
+            posted = [str(activity) for activity in channel.activities_in(room.id)]
+            return {title: sum(title in text for text in posted) for title in titles}
+
+        # Teams lets a bot post 60 messages per 30 s into one conversation: the cards take their time.
+        await wait_until(lambda: min(cards().values()) >= 1, 30 + ideas * 0.6, "every idea's card in the idea channel")
+        await asyncio.sleep(1)  # a second card, if one were coming, would come now
+        return IdeaBurstResult(ideas, stored, cards(), kills, time.monotonic() - started)
     finally:
         bots.stop_all()
 

@@ -59,15 +59,19 @@ class IdeaBox(Talk):
             post = button(form_of(answer), t("ideas.button.post_anyway", locale[:2]))
             answer = await self.submit(dialog, post["data"], user, locale=locale)
         assert answer["task"]["type"] == "message", answer
-        return await self.latest()
+        return await self.latest(str(form["title"]))
 
-    async def latest(self) -> Idea:
+    async def latest(self, title: str | None = None) -> Idea:
+        """The newest idea (titled `title`)."""
+        query = select(ideas).order_by(ideas.c.created_at.desc()).limit(1)
+        if title is not None:
+            query = query.where(ideas.c.title == title.strip())
         async with self.bot.platform.store.engine.connect() as conn:
-            row = (await conn.execute(select(ideas).order_by(ideas.c.created_at.desc()).limit(1))).one()
+            row = (await conn.execute(query)).one()
         return Idea(**row._asdict())
 
     async def idea(self, idea_id: str) -> Idea:
-        found: Idea | None = await self.bot.feature("ideas").service.store.get(idea_id)
+        found: Idea | None = await self.bot.feature("ideas").service.idea(idea_id)
         assert found is not None
         return found
 

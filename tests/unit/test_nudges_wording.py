@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, time
+
 from bot.i18n import catalog, t
+from bot.recurrence import Kind, Schedule
+from cards.nudges import describe
 
 
 def test_snoozing_says_where_it_works_and_who_can_pause_a_channels_nudge() -> None:
@@ -31,3 +35,17 @@ def test_the_list_command_and_lengths_use_the_settled_words() -> None:
 def test_control_characters_are_explained_without_jargon() -> None:
     assert t("nudges.error.control", "ja").startswith("表示されない特殊な文字が含まれていたため取り除きました。")
     assert "NUL" not in t("nudges.error.control", "en")
+
+
+def test_schedules_read_the_japanese_way_with_their_conditions_in_one_bracket() -> None:
+    once = Schedule(Kind.ONCE, time(9, 0), on=date(2026, 11, 28), working_days_only=True)
+    weekly = Schedule(Kind.WEEKLY, time(16, 30), weekdays=(0, 4), working_days_only=True)
+    assert describe(once, "ja") == "11月28日(土) 9:00(1回だけ・開庁日のみ)"
+    assert describe(weekly, "ja") == "毎週 月・金 16:30(開庁日のみ)"
+    assert describe(Schedule(Kind.MONTHLY, time(9, 5), day=31), "ja") == "毎月31日 9:05"
+    assert describe(once, "en") == "Sat, Nov 28 at 9:00 (once, working days only)"
+
+
+def test_working_days_have_one_word_everywhere() -> None:
+    """The form says 開庁日 (the government's working days); no string calls them 平日."""
+    assert not [key for key, text in catalog("ja").items() if "平日" in text]

@@ -19,8 +19,9 @@ from bot.polls.ballots import BallotKeys, anonymous_voter_key
 from bot.polls.export import export_path, poll_csv
 from bot.polls.model import Poll, Tally
 from bot.polls.oneliner import split_oneliner
-from bot.polls.tally import bar, below_threshold, percent
+from bot.polls.tally import below_threshold, percent
 from bot.polls.validate import check
+from cards.poll_results import share_bar
 from cards.polls import examples
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -103,7 +104,8 @@ def test_anonymous_voter_keys_are_keyed_per_poll_and_reveal_nothing() -> None:
 
 
 def test_bars_and_percentages() -> None:
-    assert bar(3, 10) == "▇▇▇░░░░░░░" and bar(0, 0) == "░" * 10 and bar(10, 10) == "▇" * 10
+    widths = [[(c["style"], c["width"]) for c in share_bar(share)["columns"]] for share in (30, 0, 100)]
+    assert widths == [[("accent", "30"), ("emphasis", "70")], [("emphasis", "100")], [("accent", "100")]]
     assert percent(1, 3) == 33 and percent(0, 0) == 0
 
 
@@ -146,7 +148,7 @@ def test_a_poll_export_link_names_its_poll() -> None:
 
 
 def test_every_example_card_builds() -> None:
-    assert len(examples()) == 36  # 18 per language, three of them in zones other than Tokyo
+    assert len(examples()) == 44  # 22 per language, three of them in zones other than Tokyo
 
 
 def test_the_poll_domain_does_not_import_botbuilder() -> None:

@@ -41,3 +41,19 @@ def test_longest_command_name_wins() -> None:
     routes.command("tip categories")(categories)
     assert routes.match_command("tip categories")[0].handler is categories  # type: ignore[index]
     assert routes.match_command("tip paperless")[1] == "paperless"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("typed", "handler", "argument"),
+    [
+        ("ひんと", "tip", ""),
+        ("ひんと いちらん", "tip", "いちらん"),
+        ("へるぷ", "show_help", ""),
+        ("なっじ", "show_entry", ""),
+        ("ＨＥＬＰ", "show_help", ""),
+    ],
+)
+def test_hiragana_reaches_the_katakana_command(typed: str, handler: str, argument: str) -> None:
+    """An IME left unconverted still reaches the command; the argument keeps what was typed."""
+    match = declared_routes(FEATURES).match_command(typed)
+    assert match is not None and (match[0].handler.__name__, match[1]) == (handler, argument), typed

@@ -7,7 +7,8 @@ import asyncio
 from datetime import UTC, date, datetime
 
 from bot.store import Store
-from bot.tips.store import Rating, Subscription, TipStore
+from bot.tips.model import Rating, Subscription
+from bot.tips.store import TipStore
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
