@@ -40,13 +40,13 @@ RESULT_FILE = ROOT / "build" / "bench-chaos.json"
 KILLS = (100, 300, 450)
 
 
-def _postgres_server() -> Any:
+def postgres_server(name: str = "chaos") -> Any:
     spec = importlib.util.spec_from_file_location("pg_test_server", ROOT / "scripts" / "pg_test_server.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    return module.PostgresServer("chaos")
+    return module.PostgresServer(name)
 
 
 async def _run(channel: TeamsChannel, postgres: str, work: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def main() -> int:
     parser.add_argument("--shared-items", type=int, default=200)
     args = parser.parse_args()
     channel = TeamsChannel().start()
-    server = _postgres_server()
+    server = postgres_server()
     try:
         postgres = server.start()
         with tempfile.TemporaryDirectory(prefix="chaos-") as folder:

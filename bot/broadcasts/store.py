@@ -56,8 +56,9 @@ def _row(row: Any) -> Row:
 
 
 def _value(values: dict[str, Any], name: str) -> ColumnElement[Any]:
-    """A column's value after an UPDATE setting `values` (what it sets, else what the row holds)."""
-    return literal(values[name]) if name in values else R[name]
+    """A column's value after an UPDATE setting `values` (what it sets, else what the row holds). The literal has
+    the column's type: PostgreSQL can't tell the type of a bare NULL (an unconfirmed post's activity id)."""
+    return literal(values[name], R[name].type) if name in values else R[name]
 
 
 def _todo(values: dict[str, Any]) -> ColumnElement[bool]:

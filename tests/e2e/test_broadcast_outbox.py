@@ -12,6 +12,7 @@ from tests.support.broadcast_load import broadcast_under_load
 from tests.teams_channel.channel import TeamsChannel
 
 CEILING = 100  # per second: small runs stay short
+IN_FLIGHT = 5  # sends already under way when a 429 is answered (the bot then pauses: not CEILING more that second)
 
 
 @pytest.mark.timeout(240)
@@ -21,9 +22,10 @@ async def test_a_broadcast_at_the_ceiling_backs_off_on_429_and_reaches_everyone_
     result = await broadcast_under_load(
         channel, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", tmp_path, recipients=400, ceiling=CEILING, injected_429=2
     )
-    assert (result.lost, result.duplicates) == (0, 0)
+    assert (result.lost, result.duplicates, result.unresolved) == (0, 0, 0)
     assert result.tenant_throttled == 0 and result.busiest_second <= CEILING
-    assert result.injected_429 == 2 and all(gap >= 0.9 for gap in result.paused_after_429), result.paused_after_429
+    assert result.injected_429 == 2
+    assert all(sent <= IN_FLIGHT for sent in result.sent_while_paused), result.sent_while_paused
     assert result.answer_seconds < 1.0
 
 
@@ -41,7 +43,7 @@ async def test_sigkill_mid_way_and_a_restart_lose_nothing_and_send_nothing_twice
         injected_429=0,
     )
     assert result.killed_after is not None and result.killed_after < result.recipients
-    assert (result.lost, result.duplicates) == (0, 0)
+    assert (result.lost, result.duplicates, result.unresolved) == (0, 0, 0)
     assert result.tenant_throttled == 0
 
 
@@ -54,5 +56,5 @@ async def test_two_instances_share_the_outbox_and_the_ceiling_and_outlive_each_o
         channel, _postgres_database, tmp_path, recipients=600, ceiling=CEILING, instances=2, kill_at=0.5, injected_429=1
     )
     assert result.killed_after is not None and result.killed_after < result.recipients
-    assert (result.lost, result.duplicates) == (0, 0)
+    assert (result.lost, result.duplicates, result.unresolved) == (0, 0, 0)
     assert result.tenant_throttled == 0 and result.busiest_second <= CEILING, "two instances, one budget"

@@ -23,6 +23,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bench.processes import cpu_seconds
+from bot.broadcasts.model import RowState
+from bot.broadcasts.outbox import UNCONFIRMED
+from bot.broadcasts.tables import broadcast_recipients as recipients_table
 from bot.broadcasts.tables import broadcasts
 from bot.store import Store
 from bot.store.conversations import ConversationRecord
@@ -34,6 +37,7 @@ from tests.teams_channel.activities import Conversation
 from tests.teams_channel.channel import TeamsChannel
 
 PREFIX = "a:1load"  # the recipients' 1:1 chats
+RETRY_AFTER = 1  # seconds, in the 429s the channel injects
 POSTING = frozenset({"send", "reply", "update", "create_conversation"})  # what counts against the tenant ceiling
 
 
@@ -52,11 +56,15 @@ class LoadResult:
     tenant_throttled: int = 0  # calls refused for the tenant ceiling (the bot exceeded it)
     injected_429: int = 0
     killed_after: int | None = None  # deliveries when an instance was killed
+    unresolved: int = 0  # outbox rows still pending or sending at the end (each must end sent, failed, …)
+    unconfirmed: int = 0  # rows taken as sent because their post was under way when its instance died
     answer_seconds: float = 0.0  # the slowest answer to the admins' clicks
     cpu_seconds: float = 0.0  # the bot processes', while sending
     cpu_ms_per_message: float = 0.0
     peak_rss_mb: float = 0.0
-    paused_after_429: list[float] = field(default_factory=list)  # gap before the next accepted send, per 429
+    # per 429: the sends Teams accepted in the Retry-After second after it (those already under way when it was
+    # answered; at the ceiling there would be as many as the ceiling)
+    sent_while_paused: list[int] = field(default_factory=list)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -172,16 +180,19 @@ async def broadcast_under_load(
         await admins.broadcast_to_everyone(running[0])
         result.answer_seconds = admins.slowest
         starts = {bot.process.pid: cpu_seconds(bot.process.pid) for bot in running}
-        # 429s spread over the run, and away from the kill (a post refused while its sender dies is the coin toss
-        # of at-most-once: see bot.broadcasts.outbox)
+        # 429s spread over the run, and away from the kill: a post Teams refuses while its sender dies is the coin
+        # toss of at-most-once (see bot.broadcasts.outbox), taken as sent and so missed
         marks = [recipients * (2 * n + 1) // (2 * injected_429) for n in range(injected_429)]
+        if kill_at is not None:
+            near = recipients // 20
+            marks = sorted(m + 2 * near if abs(m - recipients * kill_at) <= near else m for m in marks)
         deadline = time.monotonic() + (timeout or recipients / ceiling * 2 + 120)
         while (got := _delivered(channel)) < recipients:
             if time.monotonic() > deadline:
                 break
             while marks and got >= marks[0]:
                 marks.pop(0)
-                channel.inject(429, retry_after=1, path_contains=PREFIX)
+                channel.inject(429, retry_after=RETRY_AFTER, path_contains=PREFIX)
             for bot in running:
                 if bot.process.poll() is None:
                     cpu[bot.process.pid] = cpu_seconds(bot.process.pid) - starts.get(bot.process.pid, 0.0)
@@ -202,6 +213,7 @@ async def broadcast_under_load(
         await asyncio.sleep(2.0)  # a second copy would arrive now
         result.cpu_seconds = sum(cpu.values())
         _count(channel, result)
+        await _outcome(database_url, result)
         return result
     finally:
         gc.enable()
@@ -218,6 +230,13 @@ async def _all_in_teams_hands(channel: TeamsChannel) -> None:
     while channel.held != held:
         held = channel.held
         await asyncio.sleep(0.3)
+
+
+async def _outcome(database_url: str, result: LoadResult) -> None:
+    """What the outbox says at the end: every row resolved, and how many were taken as sent unconfirmed."""
+    rows = await query(database_url, select(recipients_table.c.state, recipients_table.c.reason))
+    result.unresolved = sum(row.state in {RowState.PENDING.value, RowState.SENDING.value} for row in rows)
+    result.unconfirmed = sum(row.reason == UNCONFIRMED for row in rows)
 
 
 def _admins() -> dict[str, str]:
@@ -248,8 +267,6 @@ def _count(channel: TeamsChannel, result: LoadResult) -> None:
     refused = sorted(c.time for c in sends if c.status == 429)
     result.injected_429 = len(refused) - result.tenant_throttled
     for moment in refused:
-        later = [t for t in times if t > moment]
-        if later:
-            result.paused_after_429.append(later[0] - moment)
+        result.sent_while_paused.append(bisect_right(times, moment + RETRY_AFTER) - bisect_right(times, moment))
     if result.delivered:
         result.cpu_ms_per_message = 1000 * result.cpu_seconds / result.delivered
