@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.ideas.model import ANALOG, NEXT_STATUSES, AnalogAct, Call, Idea, Identity, Kind, Status
 from bot.timetext import moment_text
-from cards.base import Card, card, execute, facts, heading, literal, paragraph, subheading
+from cards.base import Card, card, execute, facts, heading, label, literal, paragraph
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 BODY_SHOWN = 600  # characters of an idea's text on its card; the rest is one click away (comments dialog)
@@ -53,12 +53,6 @@ def author_text(idea: Idea, lang: str) -> str:
 
 def status_text(status: str, lang: str) -> str:
     return t(f"ideas.status.{status}", lang)
-
-
-def label(text: str) -> dict[str, Any]:
-    """What kind of card this is, small, marked as the card's heading (the title below it is typed by a person and
-    shown as written: a TextRun, which can't be marked as a heading)."""
-    return {**subheading(text), "size": "Default", "isSubtle": True}
 
 
 def _summary(idea: Idea, lang: str, tz: ZoneInfo) -> list[dict[str, Any]]:
