@@ -70,6 +70,12 @@ def subheading(text: str) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "size": "Medium", "weight": "Bolder", "wrap": True, "style": "heading"}
 
 
+def label(text: str) -> dict[str, Any]:
+    """What kind of card this is, small, marked as the card's heading (the title below it is typed by a person and
+    shown as written: a TextRun, which can't be marked as a heading)."""
+    return {**subheading(text), "size": "Default", "isSubtle": True}
+
+
 def paragraph(text: str, *, subtle: bool = False) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "TextBlock", "text": text, "wrap": True}
     if subtle:

@@ -140,7 +140,15 @@ def _ack_and_audience(lang: str, values: Mapping[str, str], choices: Choices) ->
             },
             "deadline",
         ),
-        ({"type": "Input.Time", "id": "deadline_time", "value": values.get("deadline_time", "")}, "deadline_time"),
+        (
+            {
+                "type": "Input.Time",
+                "id": "deadline_time",
+                "label": say("deadline_time"),
+                "value": values.get("deadline_time", ""),
+            },
+            "deadline_time",
+        ),
         (audience if kinds else paragraph(say("no_audience")), "audience"),
     ]
     if AudienceKind.CHANNELS in choices.kinds and choices.channels:
@@ -156,7 +164,10 @@ def _ack_and_audience(lang: str, values: Mapping[str, str], choices: Choices) ->
             {"type": "Input.Date", "id": "send_date", "label": say("send_at"), "value": values.get("send_date", "")},
             "send_at",
         ),
-        ({"type": "Input.Time", "id": "send_time", "value": values.get("send_time", "")}, "send_time"),
+        (
+            {"type": "Input.Time", "id": "send_time", "label": say("send_time"), "value": values.get("send_time", "")},
+            "send_time",
+        ),
     ]
     return found
 

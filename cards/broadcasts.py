@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.broadcasts.model import Audience, AudienceKind, Broadcast, Content, Row, RowState, Segment, Status, Tally
 from bot.i18n import t
-from cards.base import Card, card, execute, facts, heading, literal, paragraph
+from cards.base import Card, card, execute, facts, heading, label, literal, paragraph
 from cards.dialog import open_dialog
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -65,7 +65,7 @@ def _body(broadcast: Broadcast, lang: str, view: str, acked_at: datetime | None,
     if broadcast.version > 1:
         meta.append(t("broadcasts.card.corrected", lang))
     body: list[dict[str, Any]] = [
-        paragraph(" · ".join(meta), subtle=True),
+        label(" · ".join(meta)),
         literal(title, size="Large", weight="Bolder"),
     ]
     if content.image_url:
@@ -146,7 +146,7 @@ def reminder_card(broadcast: Broadcast, lang: str, tz: ZoneInfo = TOKYO) -> Card
     title = _text_of(content, default_view(content, lang))[0]
     deadline = moment_text(content.deadline, lang, tz) if content.deadline else "-"
     body = [
-        paragraph(t("broadcasts.remind.kind", lang), subtle=True),
+        label(t("broadcasts.remind.kind", lang)),
         literal(title, size="Medium", weight="Bolder"),
         paragraph(t("broadcasts.remind.text", lang, deadline=deadline)),
     ]

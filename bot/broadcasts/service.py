@@ -9,6 +9,7 @@ from draft to sent (or recalled).
 
 Each step is one conditional update on the status the caller saw, so two admins clicking at once, or a click
 racing the scheduler, move a broadcast once; the loser gets None and tells its user the broadcast moved on.
+The feature reaches the broadcasts' tables only through this service (and the outbox workers it makes).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
 from bot.broadcasts.model import (
@@ -28,10 +30,15 @@ from bot.broadcasts.model import (
     Broadcast,
     Content,
     Recipient,
+    Row,
+    RowState,
     Status,
+    Tally,
 )
 from bot.broadcasts.store import BroadcastStore
 from bot.broadcasts.tables import broadcasts
+from bot.broadcasts.workers import Alive, Handle, OutboxWorkers, Settled
+from bot.clock import Clock
 
 
 @dataclass(frozen=True)
@@ -57,13 +64,37 @@ def _in(*statuses: Status) -> ColumnElement[bool]:
 
 class BroadcastService:
     def __init__(
-        self, store: BroadcastStore, *, threshold: int, limits: Mapping[str, frozenset[str]] | None = None
+        self, engine: AsyncEngine, *, threshold: int, limits: Mapping[str, frozenset[str]] | None = None
     ) -> None:
         """`threshold`: above this many recipients a second admin approves (everyone always needs one).
         `limits`: author (Entra id) → the only audiences they may address ("team:<id>", "group:<id>")."""
-        self.store = store
+        self._store = BroadcastStore(engine)
         self.threshold = threshold
         self._limits = {author.lower(): scopes for author, scopes in (limits or {}).items()}
+
+    # ---- reading ---------------------------------------------------------------------------------------------
+    async def broadcast(self, broadcast_id: str) -> Broadcast | None:
+        return await self._store.get(broadcast_id)
+
+    async def recent(self, tenant_id: str | None, statuses: Sequence[str], limit: int) -> list[Broadcast]:
+        """A tenant's broadcasts in `statuses`, the most recently changed first."""
+        return await self._store.recent(tenant_id, statuses, limit)
+
+    async def in_status(self, statuses: Sequence[str]) -> list[Broadcast]:
+        """Every tenant's broadcasts in `statuses` (start-up re-plans their timed work)."""
+        return await self._store.in_status(statuses)
+
+    async def tally(self, broadcast_id: str) -> Tally:
+        return await self._store.tally(broadcast_id)
+
+    async def rows(self, broadcast_id: str, *states: RowState) -> list[Row]:
+        """The recipients' rows (in `states`, if any are given)."""
+        return await self._store.rows(broadcast_id, *states)
+
+    async def received(self, broadcast_id: str, user_key: str, place: str) -> Row | None:
+        """How the broadcast went to someone clicking on it: to them in person, else to the channel they are in."""
+        row = await self._store.row(broadcast_id, f"person:{user_key}")
+        return row if row is not None else await self._store.row(broadcast_id, f"channel:{place}")
 
     # ---- governance ------------------------------------------------------------------------------------------
     def scopes(self, author_key: str) -> frozenset[str] | None:
@@ -126,8 +157,8 @@ class BroadcastService:
                 started_at=None,
                 finished_at=None,
             )
-            return await self.store.add(draft)
-        return await self.store.change(
+            return await self._store.add(draft)
+        return await self._store.change(
             broadcast.broadcast_id,
             _in(*EDITABLE),
             content=content,
@@ -143,12 +174,12 @@ class BroadcastService:
         return copy
 
     async def delete(self, broadcast: Broadcast) -> bool:
-        return await self.store.delete(broadcast.broadcast_id, _in(*EDITABLE, Status.RESOLVING))
+        return await self._store.delete(broadcast.broadcast_id, _in(*EDITABLE, Status.RESOLVING))
 
     # ---- counting, confirming, approving ---------------------------------------------------------------------
     async def review(self, broadcast: Broadcast, now: datetime) -> Broadcast | None:
         """Resolve the audience (timed work does it, after the click is answered)."""
-        return await self.store.change(
+        return await self._store.change(
             broadcast.broadcast_id, _in(*EDITABLE), status=Status.RESOLVING.value, updated_at=now
         )
 
@@ -156,8 +187,8 @@ class BroadcastService:
         self, broadcast: Broadcast, recipients: Sequence[Recipient], label: str, now: datetime
     ) -> Broadcast | None:
         """The frozen list is made: the author sees its size and confirms."""
-        await self.store.freeze(broadcast, recipients, now)
-        return await self.store.change(
+        await self._store.freeze(broadcast, recipients, now)
+        return await self._store.change(
             broadcast.broadcast_id,
             _in(Status.RESOLVING),
             status=Status.READY.value,
@@ -171,7 +202,7 @@ class BroadcastService:
     async def confirm(self, broadcast: Broadcast, now: datetime) -> Broadcast | None:
         """The author confirms: to a second admin if it needs approval, else sent now or at its time."""
         if broadcast.needs_approval:
-            return await self.store.change(
+            return await self._store.change(
                 broadcast.broadcast_id, _in(Status.READY), status=Status.PENDING.value, updated_at=now
             )
         return await self._go(broadcast, Status.READY, now)
@@ -179,7 +210,7 @@ class BroadcastService:
     async def approve(self, broadcast: Broadcast, approver: Author, comment: str, now: datetime) -> Broadcast | None:
         if approver.key == broadcast.author_key:
             raise NotAllowed("broadcasts.approval.not_own")
-        decided = await self.store.change(
+        decided = await self._store.change(
             broadcast.broadcast_id,
             _in(Status.PENDING),
             approver_key=approver.key,
@@ -192,7 +223,7 @@ class BroadcastService:
     async def reject(self, broadcast: Broadcast, approver: Author, comment: str, now: datetime) -> Broadcast | None:
         if approver.key == broadcast.author_key:
             raise NotAllowed("broadcasts.approval.not_own")
-        return await self.store.change(
+        return await self._store.change(
             broadcast.broadcast_id,
             _in(Status.PENDING),
             status=Status.DRAFT.value,
@@ -202,9 +233,13 @@ class BroadcastService:
             updated_at=now,
         )
 
+    async def back_to_draft(self, broadcast: Broadcast, seen: Status) -> Broadcast | None:
+        """Its audience could not be resolved, or resolved to nobody: the author edits it again."""
+        return await self._store.change(broadcast.broadcast_id, _in(seen), status=Status.DRAFT.value)
+
     async def _go(self, broadcast: Broadcast, seen: Status, now: datetime) -> Broadcast | None:
         if broadcast.send_at is not None and broadcast.send_at > now:
-            return await self.store.change(
+            return await self._store.change(
                 broadcast.broadcast_id, _in(seen), status=Status.SCHEDULED.value, updated_at=now
             )
         return await self.start(broadcast, now, seen)
@@ -212,24 +247,32 @@ class BroadcastService:
     # ---- sending ---------------------------------------------------------------------------------------------
     async def start(self, broadcast: Broadcast, now: datetime, seen: Status = Status.SCHEDULED) -> Broadcast | None:
         """Sending starts: the held list becomes the outbox workers' work."""
-        started = await self.store.change(
+        started = await self._store.change(
             broadcast.broadcast_id, _in(seen), status=Status.SENDING.value, started_at=now, updated_at=now
         )
         if started is not None:
-            await self.store.release_held(broadcast.broadcast_id, now)
+            await self._store.release_held(broadcast.broadcast_id, now)
         return started
+
+    def workers(self, owner: str, alive: Alive, handle: Handle, settled: Settled, clock: Clock) -> OutboxWorkers:
+        """This instance's outbox workers (`bot.broadcasts.workers`), on the broadcasts' tables."""
+        return OutboxWorkers(self._store, owner, alive, handle, settled, clock)
+
+    async def report_posted(self, broadcast: Broadcast, activity: str) -> Broadcast | None:
+        """The author's report card is in their chat: it is updated from now on."""
+        return await self._store.change(broadcast.broadcast_id, report_activity=activity)
 
     async def finish_if_done(self, broadcast: Broadcast, now: datetime) -> Broadcast | None:
         """Sent, once no recipient waits any more (the instance whose update wins reports it)."""
-        if await self.store.open_rows(broadcast.broadcast_id):
+        if await self._store.open_rows(broadcast.broadcast_id):
             return None
-        return await self.store.change(
+        return await self._store.change(
             broadcast.broadcast_id, _in(Status.SENDING), status=Status.SENT.value, finished_at=now, updated_at=now
         )
 
     async def edit(self, broadcast: Broadcast, content: Content, now: datetime) -> Broadcast | None:
         """Correct a delivered broadcast: a new card version, which every delivered card gets."""
-        changed = await self.store.change(
+        changed = await self._store.change(
             broadcast.broadcast_id,
             _in(*DELIVERED, Status.SCHEDULED),
             content=replace(content, ack=broadcast.content.ack, deadline=broadcast.content.deadline),
@@ -237,12 +280,12 @@ class BroadcastService:
             updated_at=now,
         )
         if changed is not None:
-            await self.store.want_version(broadcast.broadcast_id, changed.version, now)
+            await self._store.want_version(broadcast.broadcast_id, changed.version, now)
         return changed
 
     async def recall(self, broadcast: Broadcast, now: datetime) -> Broadcast | None:
         """Nothing more goes out, and every delivered card says it was recalled."""
-        recalled = await self.store.change(
+        recalled = await self._store.change(
             broadcast.broadcast_id,
             _in(*DELIVERED, Status.SCHEDULED),
             status=Status.RECALLED.value,
@@ -251,6 +294,23 @@ class BroadcastService:
             updated_at=now,
         )
         if recalled is not None:
-            await self.store.cancel_unsent(broadcast.broadcast_id, now)
-            await self.store.want_version(broadcast.broadcast_id, recalled.version, now)
+            await self._store.cancel_unsent(broadcast.broadcast_id, now)
+            await self._store.want_version(broadcast.broadcast_id, recalled.version, now)
         return recalled
+
+    # ---- acknowledgements and reminders ----------------------------------------------------------------------
+    async def acknowledge(self, broadcast_id: str, user_key: str, name: str, segment: str, now: datetime) -> datetime:
+        """「確認しました」, recorded once per person: when they first clicked."""
+        return await self._store.acknowledge(broadcast_id, user_key, name, segment, now)
+
+    async def acknowledged_at(self, broadcast_id: str, user_key: str) -> datetime | None:
+        return await self._store.acknowledged_at(broadcast_id, user_key)
+
+    async def acknowledgements(self, broadcast_id: str) -> dict[str, datetime]:
+        """user key → when they acknowledged."""
+        return await self._store.acknowledgements(broadcast_id)
+
+    async def remind(self, broadcast_id: str, now: datetime) -> int:
+        """One reminder for each person who got the broadcast and has not acknowledged it (the workers send them);
+        how many."""
+        return await self._store.due_reminders(broadcast_id, now)

@@ -37,9 +37,7 @@ from bot.broadcasts.model import (
     Status,
 )
 from bot.broadcasts.service import Author, BroadcastService, NotAllowed
-from bot.broadcasts.store import BroadcastStore
 from bot.broadcasts.tables import broadcast_acks, broadcast_recipients, broadcasts
-from bot.broadcasts.workers import OutboxWorkers
 from bot.card_updates import CardView
 from bot.context import Context
 from bot.feature import Feature, HttpRequest, HttpResponse, command, dialog, http, timed, verb
@@ -115,18 +113,17 @@ class Broadcasts(Feature):
         super().__init__(ctx)
         own = ctx.feature_settings(BroadcastSettings)
         self.remind_before = timedelta(hours=own.remind_before_hours)
-        self.store = BroadcastStore(ctx.engine)
-        self.service = BroadcastService(self.store, threshold=own.approval_threshold, limits=own.author_limits)
-        self.deliveries = Deliveries(ctx, self.store)
-        self.workers = OutboxWorkers(
-            self.store, ctx.instance.id, ctx.instance.alive, self.deliveries.handle, self._settled, ctx.clock
+        self.service = BroadcastService(ctx.engine, threshold=own.approval_threshold, limits=own.author_limits)
+        self.deliveries = Deliveries(ctx, self.service)
+        self.workers = self.service.workers(
+            ctx.instance.id, ctx.instance.alive, self.deliveries.handle, self._settled, ctx.clock
         )
         self.export_key = purpose_key(ctx.anonymity_key, "broadcasts-export")
         self._teams: dict[str, Team] = {}  # team names and channels, shared by the directories
 
     async def start_up(self) -> None:
         """Re-plan from the table (the database is the truth), then start delivering."""
-        for broadcast in await self.store.in_status([Status.RESOLVING, Status.SCHEDULED, Status.SENDING]):
+        for broadcast in await self.service.in_status([Status.RESOLVING, Status.SCHEDULED, Status.SENDING]):
             if broadcast.status == Status.RESOLVING:
                 await self.ctx.timed.ensure(RESOLVE, broadcast.broadcast_id, broadcast.updated_at)
             elif broadcast.status == Status.SCHEDULED:
@@ -159,7 +156,7 @@ class Broadcasts(Feature):
     async def _broadcast(self, turn: Turn, *statuses: Status) -> Broadcast:
         """The broadcast the click or dialog names, in this tenant (and in one of `statuses`)."""
         broadcast_id = scalar_text(turn.data.get("broadcast_id"))
-        found = await self.store.get(broadcast_id) if broadcast_id and len(broadcast_id) == 32 else None
+        found = await self.service.broadcast(broadcast_id) if broadcast_id and len(broadcast_id) == 32 else None
         if found is None or found.tenant_id != turn.conversation.tenant_id:
             raise Refusal("broadcasts.unknown")
         if statuses and found.status not in statuses:
@@ -186,9 +183,9 @@ class Broadcasts(Feature):
 
     async def _overview(self, turn: Turn) -> dict[str, Any]:
         tenant = turn.conversation.tenant_id
-        mine = await self.store.recent(tenant, [*EDITABLE, Status.RESOLVING], 50)
-        waiting = await self.store.recent(tenant, [Status.PENDING], 50)
-        sent = await self.store.recent(tenant, [Status.SCHEDULED, *DELIVERED, Status.RECALLED], cards.LISTED)
+        mine = await self.service.recent(tenant, [*EDITABLE, Status.RESOLVING], 50)
+        waiting = await self.service.recent(tenant, [Status.PENDING], 50)
+        sent = await self.service.recent(tenant, [Status.SCHEDULED, *DELIVERED, Status.RECALLED], cards.LISTED)
         drafts = [b for b in mine if b.author_key == turn.user_key]
         others = [b for b in waiting if b.author_key != turn.user_key]
         return cards.overview_card(turn.lang, drafts, others, sent, self.ctx.tz)
@@ -297,7 +294,7 @@ class Broadcasts(Feature):
     @timed(RESOLVE)
     async def resolve_due(self, item: DueItem) -> None:
         """Make the frozen list (Teams rosters, Graph groups, who has a chat) and show the author its count."""
-        broadcast = await self.store.get(item.item)
+        broadcast = await self.service.broadcast(item.item)
         if broadcast is None or broadcast.status != Status.RESOLVING:
             return
         lang = broadcast.author_lang
@@ -306,9 +303,7 @@ class Broadcasts(Feature):
         except Exception as error:
             if item.attempts < 3:
                 raise RetryLater(f"audience not resolved: {error}") from error
-            await self.store.change(
-                broadcast.broadcast_id, broadcasts.c.status == Status.RESOLVING, status=Status.DRAFT.value
-            )
+            await self.service.back_to_draft(broadcast, Status.RESOLVING)
             shown = cards.notice(lang, "broadcasts.review.failed", reason=str(error)[:300])
             await self._post(broadcast.author_chat, shown, item.key)
             return
@@ -319,7 +314,7 @@ class Broadcasts(Feature):
         shown = cards.confirm_card(ready, lang, can_install=directory.can_install, tz=self.ctx.tz)
         if not recipients:
             shown = cards.notice(lang, "broadcasts.review.nobody")
-            await self.store.change(ready.broadcast_id, broadcasts.c.status == Status.READY, status=Status.DRAFT.value)
+            await self.service.back_to_draft(ready, Status.READY)
         await self._post(broadcast.author_chat, shown, item.key)
 
     async def _post(self, conversation: str, shown: dict[str, Any], once: str) -> str | None:
@@ -385,7 +380,7 @@ class Broadcasts(Feature):
     @timed(START)
     async def start_due(self, item: DueItem) -> None:
         """A scheduled broadcast's time has come (also after a restart: the plan is in the database)."""
-        broadcast = await self.store.get(item.item)
+        broadcast = await self.service.broadcast(item.item)
         if broadcast is None or broadcast.status != Status.SCHEDULED:
             return
         started = await self.service.start(broadcast, self._now())
@@ -451,7 +446,7 @@ class Broadcasts(Feature):
     @timed(TELL)
     async def tell_due(self, item: DueItem) -> None:
         """A preview, an approval request or a decision, posted to someone's 1:1 chat (once)."""
-        broadcast = await self.store.get(item.item.partition(":")[0])
+        broadcast = await self.service.broadcast(item.item.partition(":")[0])
         if broadcast is None:
             return
         what, lang = item.payload["what"], str(item.payload.get("lang") or DEFAULT_LANGUAGE)
@@ -486,13 +481,13 @@ class Broadcasts(Feature):
     async def _settled(self, broadcast_ids: set[str]) -> None:
         """Rows of these broadcasts were delivered: bring their reports up to date; note the ones now done."""
         for broadcast_id in broadcast_ids:
-            broadcast = await self.store.get(broadcast_id)
+            broadcast = await self.service.broadcast(broadcast_id)
             if broadcast is None:
                 continue
             if broadcast.status == Status.SENDING:
                 done = await self.service.finish_if_done(broadcast, self._now())
                 if done is not None:
-                    tally = await self.store.tally(broadcast_id)
+                    tally = await self.service.tally(broadcast_id)
                     details = {"sent": tally.sent, "failed": tally.failed, "not_installed": tally.not_installed}
                     await self.ctx.audit.record(self.name, "broadcasts.delivered", "bot", "", broadcast_id, details)
                     broadcast = done
@@ -503,8 +498,8 @@ class Broadcasts(Feature):
             return
 
         async def render() -> CardView:
-            current = await self.store.get(broadcast.broadcast_id) or broadcast
-            tally = await self.store.tally(broadcast.broadcast_id)
+            current = await self.service.broadcast(broadcast.broadcast_id) or broadcast
+            tally = await self.service.tally(broadcast.broadcast_id)
             return CardView(cards.report_card(current, tally, current.author_lang, self._now(), tz=self.ctx.tz))
 
         self.ctx.cards.request(broadcast.author_chat, broadcast.report_activity, render)
@@ -512,14 +507,14 @@ class Broadcasts(Feature):
     @timed(REPORT)
     async def report_due(self, item: DueItem) -> None:
         """The author's report card, followed while sending."""
-        broadcast = await self.store.get(item.item)
+        broadcast = await self.service.broadcast(item.item)
         if broadcast is None or broadcast.report_activity is not None:
             return
-        tally = await self.store.tally(broadcast.broadcast_id)
+        tally = await self.service.tally(broadcast.broadcast_id)
         shown = cards.report_card(broadcast, tally, broadcast.author_lang, self._now(), tz=self.ctx.tz)
         activity = await self._post(broadcast.author_chat, shown, item.key)
         if activity is not None:
-            changed = await self.store.change(broadcast.broadcast_id, report_activity=activity)
+            changed = await self.service.report_posted(broadcast, activity)
             if changed is not None:
                 self._refresh_report(changed)  # what was delivered while it was being posted
 
@@ -527,14 +522,14 @@ class Broadcasts(Feature):
     async def report(self, turn: Turn) -> Outcome:
         await self._admin(turn)
         broadcast = await self._broadcast(turn)
-        tally = await self.store.tally(broadcast.broadcast_id)
+        tally = await self.service.tally(broadcast.broadcast_id)
         return Refresh(cards.report_card(broadcast, tally, turn.lang, self._now(), tz=self.ctx.tz))
 
     @verb("broadcasts.unreachable")
     async def unreachable(self, turn: Turn) -> Outcome:
         await self._admin(turn)
         broadcast = await self._broadcast(turn)
-        rows = await self.store.rows(broadcast.broadcast_id, RowState.NOT_INSTALLED, RowState.FAILED)
+        rows = await self.service.rows(broadcast.broadcast_id, RowState.NOT_INSTALLED, RowState.FAILED)
         return Say(card=cards.unreachable_card(broadcast, rows[:UNREACHABLE_SHOWN], len(rows), turn.lang))
 
     # ---- correcting and recalling ----------------------------------------------------------------------------
@@ -568,7 +563,7 @@ class Broadcasts(Feature):
         """Two clicks: the report asks once more, then every delivered card says the broadcast was recalled."""
         await self._admin(turn)
         broadcast = await self._broadcast(turn, Status.SCHEDULED, *DELIVERED)
-        tally = await self.store.tally(broadcast.broadcast_id)
+        tally = await self.service.tally(broadcast.broadcast_id)
         if scalar_text(turn.data.get("confirm")) != "1":
             return Refresh(
                 cards.report_card(broadcast, tally, turn.lang, self._now(), confirm_recall=True, tz=self.ctx.tz)
@@ -580,7 +575,7 @@ class Broadcasts(Feature):
         await self.ctx.timed.cancel(REMIND, broadcast.broadcast_id)
         await self._audit(turn, "broadcasts.recall", recalled, delivered=tally.sent)
         self.workers.wake()
-        tally = await self.store.tally(broadcast.broadcast_id)
+        tally = await self.service.tally(broadcast.broadcast_id)
         return Refresh(cards.report_card(recalled, tally, turn.lang, self._now(), tz=self.ctx.tz))
 
     # ---- recipients: acknowledge, read another version -------------------------------------------------------
@@ -591,9 +586,7 @@ class Broadcasts(Feature):
             raise Refusal("broadcasts.preview.no_effect")
         if broadcast.status not in DELIVERED and broadcast.status != Status.RECALLED:
             raise Refusal("broadcasts.unknown")
-        row = await self.store.row(broadcast.broadcast_id, f"person:{turn.user_key}")
-        if row is None:
-            row = await self.store.row(broadcast.broadcast_id, f"channel:{turn.place}")
+        row = await self.service.received(broadcast.broadcast_id, turn.user_key, turn.place)
         if row is None or row.state != RowState.SENT:
             raise Refusal("broadcasts.not_recipient")
         return broadcast, row.segment
@@ -606,7 +599,7 @@ class Broadcasts(Feature):
             return Refresh(cards.recalled_card(turn.lang))
         if not broadcast.content.ack:
             raise Refusal("broadcasts.unknown")
-        acked_at = await self.store.acknowledge(
+        acked_at = await self.service.acknowledge(
             broadcast.broadcast_id, turn.user_key, turn.actor.name, segment, self._now()
         )
         self._refresh_report(broadcast)
@@ -617,7 +610,7 @@ class Broadcasts(Feature):
     async def read(self, turn: Turn) -> Outcome:
         """The other versions: やさしい日本語, English, Japanese (the reader's own view of the card)."""
         broadcast, _ = await self._received(turn)
-        acked_at = await self.store.acknowledged_at(broadcast.broadcast_id, turn.user_key)
+        acked_at = await self.service.acknowledged_at(broadcast.broadcast_id, turn.user_key)
         view = scalar_text(turn.data.get("view"))
         return Refresh(cards.broadcast_card(broadcast, turn.lang, view=view, acked_at=acked_at, tz=self.ctx.tz))
 
@@ -625,12 +618,12 @@ class Broadcasts(Feature):
     @timed(REMIND)
     async def remind_due(self, item: DueItem) -> None:
         """Before the deadline: one reminder to each person who has not acknowledged, and a summary for the author."""
-        broadcast = await self.store.get(item.item)
+        broadcast = await self.service.broadcast(item.item)
         if broadcast is None or broadcast.status not in DELIVERED or not broadcast.content.ack:
             return
-        reminded = await self.store.due_reminders(broadcast.broadcast_id, self._now())
+        reminded = await self.service.remind(broadcast.broadcast_id, self._now())
         self.workers.wake()
-        tally = await self.store.tally(broadcast.broadcast_id)
+        tally = await self.service.tally(broadcast.broadcast_id)
         shown = cards.summary_card(broadcast, tally, reminded, broadcast.author_lang)
         await self._post(broadcast.author_chat, shown, item.key)
 
@@ -653,11 +646,11 @@ class Broadcasts(Feature):
         params = signed_params(self.export_key, EXPORT_ROUTE, request.query, self._now())
         if params is None:
             return HttpResponse(403, t("broadcasts.export.link_expired", request.query.get("lang", DEFAULT_LANGUAGE)))
-        broadcast = await self.store.get(params["broadcast"])
+        broadcast = await self.service.broadcast(params["broadcast"])
         if broadcast is None:
             return HttpResponse(404, t("broadcasts.unknown", params["lang"]))
-        rows = await self.store.rows(broadcast.broadcast_id)
-        acks = await self.store.acknowledgements(broadcast.broadcast_id)
+        rows = await self.service.rows(broadcast.broadcast_id)
+        acks = await self.service.acknowledgements(broadcast.broadcast_id)
         lang = params["lang"]
         body = recipients_csv(rows, acks, lambda key: t(f"broadcasts.{key}", lang), self.ctx.tz)
         await self.ctx.audit.record(

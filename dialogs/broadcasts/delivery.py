@@ -23,7 +23,7 @@ from bot.broadcasts.outbox import (
     unchanged,
     updated,
 )
-from bot.broadcasts.store import BroadcastStore
+from bot.broadcasts.service import BroadcastService
 from bot.connector import ConnectorError
 from bot.context import Context
 from bot.graph import GraphError, GraphNotFound, GraphPermissionError
@@ -44,9 +44,9 @@ class _Later(Exception):
 
 
 class Deliveries:
-    def __init__(self, ctx: Context, store: BroadcastStore) -> None:
+    def __init__(self, ctx: Context, service: BroadcastService) -> None:
         self._ctx = ctx
-        self._store = store
+        self._service = service
         self._fresh: dict[str, tuple[float, Broadcast | None]] = {}
         self._cards: dict[tuple[str, int, str], dict[str, Any]] = {}  # one activity per version and language
 
@@ -80,7 +80,7 @@ class Deliveries:
         fresh = self._fresh.get(broadcast_id)
         if fresh is not None and fresh[0] > time.monotonic() and (fresh[1] is None or fresh[1].version >= version):
             return fresh[1]
-        found = await self._store.get(broadcast_id)
+        found = await self._service.broadcast(broadcast_id)
         self._fresh[broadcast_id] = (time.monotonic() + FRESH_SECONDS, found)
         return found
 
@@ -196,7 +196,7 @@ class Deliveries:
     # ---- updating and reminding ------------------------------------------------------------------------------
     async def _update(self, row: Row, broadcast: Broadcast, now: datetime) -> dict[str, Any]:
         assert row.conversation_id is not None and row.activity_id is not None  # action_of checked it
-        acked = await self._store.acknowledged_at(row.broadcast_id, row.aad_id) if row.person and row.aad_id else None
+        acked = await self._service.acknowledged_at(row.broadcast_id, row.aad_id) if row.person and row.aad_id else None
         shown: Card = broadcast_card(broadcast, row.lang, acked_at=acked, tz=self._ctx.tz)
         delivery = await self._ctx.sender.update_card(row.conversation_id, row.activity_id, shown)
         if delivery.sent:
@@ -206,7 +206,7 @@ class Deliveries:
         return {"shown": broadcast.version, "reason": f"card not updated: {delivery.error}"[:2000], "updated_at": now}
 
     async def _remind(self, row: Row, broadcast: Broadcast, now: datetime) -> dict[str, Any]:
-        acked = row.aad_id and await self._store.acknowledged_at(row.broadcast_id, row.aad_id)
+        acked = row.aad_id and await self._service.acknowledged_at(row.broadcast_id, row.aad_id)
         if acked or broadcast.recalled or row.conversation_id is None:
             return {"remind": Remind.NO.value, "updated_at": now}  # acknowledged meanwhile: nothing to remind of
         once = ledger_key(row, Action.REMIND)

@@ -144,7 +144,7 @@ async def test_acknowledging_twice_records_once_and_the_card_shows_when(newsroom
     newsroom.bot.clock.at = datetime.now(TOKYO) + timedelta(minutes=3)  # the second click comes later
     second = await newsroom.click("broadcasts.ack", ids, reader)
     newsroom.bot.clock.at = None
-    acks = await newsroom.bot.feature("broadcasts").store.acknowledgements(sent.broadcast_id)
+    acks = await newsroom.bot.feature("broadcasts").service.acknowledgements(sent.broadcast_id)
     assert list(acks) == [reader.aad_object_id]  # one record
     shown = t("broadcasts.card.acknowledged", at=moment_text(acks[reader.aad_object_id], "ja"))
     assert shown in texts(first["value"]) and shown in texts(second["value"]), "the card shows the first click's time"
@@ -362,7 +362,7 @@ async def test_bad_input_says_what_to_fix_and_keeps_what_was_typed(
         field_ids = [element.get("id") for element in _elements(shown)]
         assert said.index(message) > 0 and where in {*field_ids, "deadline", "send_at"}
         assert inputs(shown)["link_url"]["value"] == "https://example.org/rules"  # nothing typed is lost
-    assert await newsroom.bot.feature("broadcasts").store.recent(None, list(Status), 10) == []
+    assert await newsroom.bot.feature("broadcasts").service.recent(None, list(Status), 10) == []
 
 
 def _elements(node: Any) -> list[dict[str, Any]]:
@@ -445,7 +445,7 @@ async def test_forged_clicks_by_recipients_change_nothing(newsroom: Newsroom) ->
     for user, data, key in cases:
         for verb in ("broadcasts.ack", "broadcasts.read"):
             assert (await newsroom.click(verb, data, user))["value"] == t(key), (verb, data)
-    assert await newsroom.bot.feature("broadcasts").store.acknowledgements(sent.broadcast_id) == {}
+    assert await newsroom.bot.feature("broadcasts").service.acknowledgements(sent.broadcast_id) == {}
     b = newsroom.bot.channel.builder
     stranger = b.user("外部 者", tenant_id="99999999-0000-4000-8000-000000000000")
     where = Conversation.personal(stranger, app_id=b.app_id, tenant_id=stranger.tenant_id)

@@ -83,7 +83,7 @@ class Newsroom(Talk):
         return await self.broadcast(row.broadcast_id)
 
     async def broadcast(self, broadcast_id: str) -> Broadcast:
-        found: Broadcast | None = await self.bot.feature("broadcasts").store.get(broadcast_id)
+        found: Broadcast | None = await self.bot.feature("broadcasts").service.broadcast(broadcast_id)
         assert found is not None
         return found
 
@@ -142,7 +142,7 @@ class Newsroom(Talk):
             return int((await conn.execute(query)).scalar_one())
 
     async def rows(self, broadcast_id: str) -> list[Row]:
-        found: list[Row] = await self.bot.feature("broadcasts").store.rows(broadcast_id)
+        found: list[Row] = await self.bot.feature("broadcasts").service.rows(broadcast_id)
         return found
 
     async def audit(self) -> list[AuditEntry]:
