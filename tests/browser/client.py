@@ -7,7 +7,8 @@ wait is for something to appear on the page, never a fixed sleep.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -93,6 +94,11 @@ class PlaygroundClient:
         expect(card).to_be_visible()
         return card
 
+    def pinned(self, card: Locator) -> Locator:
+        """The same card even after an update changes what it shows (`card_in` finds a card by its text)."""
+        index = card.evaluate(f"card => [...document.querySelectorAll({CARD!r})].indexOf(card)")
+        return self.page.locator(CARD).nth(index)
+
     # ---- message extension (compose box) ---------------------------------------------------------------------------
 
     def open_action_command(self, command_id: str) -> Locator:
@@ -111,6 +117,17 @@ class PlaygroundClient:
         return dialog
 
     # ---- pictures for the guide ------------------------------------------------------------------------------------
+
+    @contextmanager
+    def tall_page(self, height: int = 1600) -> Iterator[None]:
+        """A taller window for a while, for a picture of a dialog longer than the usual window."""
+        usual = self.page.viewport_size
+        assert usual is not None
+        self.page.set_viewport_size({"width": usual["width"], "height": height})
+        try:
+            yield
+        finally:
+            self.page.set_viewport_size(usual)
 
     def picture(self, name: str, of: Locator | None = None) -> None:
         """Save docs/guide/<name>.png (the whole page, or one element) when the run makes the guide's pictures."""
