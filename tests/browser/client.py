@@ -129,12 +129,20 @@ class PlaygroundClient:
         finally:
             self.page.set_viewport_size(usual)
 
+    def _hide_log_panel(self) -> None:
+        """The log panel `load` hid may have opened again (the Playground opens it as it starts): hide it."""
+        panel = self.page.get_by_text("Log Panel", exact=True)
+        if panel.is_visible():
+            self.page.get_by_role("button", name="Toggle Log Panel").click()
+            expect(panel).to_be_hidden()
+
     def picture(self, name: str, of: Locator | None = None) -> None:
         """Save docs/guide/<name>.png (the whole page, or one element) when the run makes the guide's pictures."""
         if self._guide_dir is None:
             return
         path = self._guide_dir / f"{name}.png"
         if of is None:
+            self._hide_log_panel()
             self.page.screenshot(path=path)
         else:
             of.screenshot(path=path)
