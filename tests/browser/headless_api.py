@@ -55,3 +55,30 @@ def click_card_button_in_channel(
             "value": {"action": {"type": "Action.Execute", "verb": action["verb"], "data": action_data}},
         },
     )
+
+
+def click_card_button_in_personal_chat(playground_url: str, person: Person, verb: str, data: dict[str, Any]) -> None:
+    """`person` clicks an Action.Execute button (`verb`, `data`) of a card in their own 1:1 chat with the bot.
+
+    The Playground shows the current user's 1:1 chat only: what the click changes elsewhere — the cards the bot
+    posts to the current user — is what the page shows."""
+    send_activity(
+        playground_url,
+        {
+            "type": "invoke",
+            "name": "adaptiveCard/action",
+            "id": str(uuid.uuid4()),
+            "channelId": "msteams",
+            "serviceUrl": f"{playground_url}/_connector",
+            "from": person.account(),
+            "recipient": {"id": BOT_ID, "name": BOT_NAME},
+            "conversation": {
+                "id": f"personal-chat-{person.mail_name}",
+                "conversationType": "personal",
+                "tenantId": TENANT_ID,
+            },
+            "channelData": {"tenant": {"id": TENANT_ID}},
+            "locale": "ja-JP",
+            "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
+        },
+    )
