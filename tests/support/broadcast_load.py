@@ -52,7 +52,7 @@ class LoadResult:
     seconds: float = 0.0  # first to last delivery
     rate: float = 0.0  # deliveries per second over that time
     share_of_ceiling: float = 0.0
-    busiest_second: int = 0  # the most calls Teams accepted in any one second (every conversation)
+    busiest_second: int = 0  # the most accepted calls that arrived at Teams in any one second (every conversation)
     tenant_throttled: int = 0  # calls refused for the tenant ceiling (the bot exceeded it)
     injected_429: int = 0
     killed_after: int | None = None  # deliveries when an instance was killed
@@ -261,7 +261,7 @@ def _count(channel: TeamsChannel, result: LoadResult) -> None:
         result.seconds = times[-1] - times[0]
         result.rate = (len(times) - 1) / result.seconds
         result.share_of_ceiling = result.rate / result.ceiling
-    posted = [c.time for c in channel.calls() if c.operation in POSTING and c.status < 300]
+    posted = [c.arrived for c in channel.calls() if c.operation in POSTING and c.status < 300]
     result.busiest_second = busiest_second(posted)
     result.tenant_throttled = channel.tenant_throttled
     refused = sorted(c.time for c in sends if c.status == 429)

@@ -44,6 +44,7 @@ class ConnectorCall:
     status: int
     time: float  # time.monotonic() when the answer was produced
     app_id: str | None = None
+    arrived: float = 0.0  # time.monotonic() when the request arrived (what rate limits count)
 
 
 @dataclass
@@ -313,7 +314,7 @@ class ConnectorService:
             with self._lock:
                 self._state.unauthorized += 1
             response = web.json_response({"message": "Authorization has been denied for this request."}, status=401)
-        self._record(method, path, route, body, response, app_id)
+        self._record(method, path, route, body, response, app_id, arrived)
         return response
 
     def _authenticate(self, request: web.Request) -> dict[str, Any]:
@@ -327,7 +328,14 @@ class ConnectorService:
             raise _Unauthorized from exc
 
     def _record(
-        self, method: str, path: str, route: _Route | None, body: Any, response: web.Response, app_id: str | None
+        self,
+        method: str,
+        path: str,
+        route: _Route | None,
+        body: Any,
+        response: web.Response,
+        app_id: str | None,
+        arrived: float,
     ) -> None:
         conversation_id = route.conversation_id if route else None
         activity_id = route.activity_id if route else None
@@ -345,6 +353,7 @@ class ConnectorService:
             status=response.status,
             time=time.monotonic(),
             app_id=app_id,
+            arrived=arrived,
         )
         with self._lock:
             self._state.calls.append(call)
