@@ -19,16 +19,14 @@ left unresolved or over the ceiling.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
-import tempfile
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench.chaos import postgres_server
 from bench.inbound import machine
+from bench.processes import with_teams_and_postgres
 from tests.support.broadcast_load import LoadResult, broadcast_under_load
 from tests.teams_channel.channel import TeamsChannel
 
@@ -87,17 +85,7 @@ def main() -> int:
     parser.add_argument("--ceiling", type=int, default=50)
     parser.add_argument("--only", action="append", choices=RUNS)
     args = parser.parse_args()
-    channel = TeamsChannel().start()
-    server = postgres_server("broadcast")
-    try:
-        postgres = server.start()
-        with tempfile.TemporaryDirectory(prefix="broadcast-") as folder:
-            report = asyncio.run(_run(channel, postgres, Path(folder), args))
-    finally:
-        server.stop()
-        channel.stop()
-    RESULT_FILE.parent.mkdir(exist_ok=True)
-    RESULT_FILE.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    report = with_teams_and_postgres("broadcast", partial(_run, args=args), RESULT_FILE)
     print("problems:", report["problems"] or "none")
     return 1 if report["problems"] else 0
 
