@@ -642,3 +642,26 @@ async def test_clicks_are_answered_within_a_second_however_large_the_audience(ne
         "broadcasts.recall", {"broadcast_id": broadcast.broadcast_id, "confirm": "1"}, ADMIN
     )
     assert time.monotonic() - started < 1.0 and t("broadcasts.report.title") in texts(recalled["value"])
+
+
+# ---- drafts: duplicate and delete --------------------------------------------------------------------------------
+async def test_a_draft_is_duplicated_and_deleted_by_its_author_only(newsroom: Newsroom) -> None:
+    await newsroom.compose(form(audience="everyone", title="年末年始の庁舎管理について"), step="save")
+    draft = await newsroom.latest()
+    ids = {"broadcast_id": draft.broadcast_id}
+
+    copied = await newsroom.click("broadcasts.duplicate", ids, ADMIN)
+    assert texts(copied["value"]).count("年末年始の庁舎管理について") == 2, "the overview shows both drafts"
+    copy = await newsroom.latest()
+    assert copy.broadcast_id != draft.broadcast_id and copy.status == Status.DRAFT
+    assert (copy.content, copy.audience) == (draft.content, draft.audience)
+
+    refused = await newsroom.click("broadcasts.delete", ids, SECOND)
+    assert refused["value"] == t("broadcasts.not_author", name=ADMIN.name)
+    assert (await newsroom.broadcast(draft.broadcast_id)).status == Status.DRAFT
+
+    deleted = await newsroom.click("broadcasts.delete", ids, ADMIN)
+    assert texts(deleted["value"]).count("年末年始の庁舎管理について") == 1
+    assert await newsroom.bot.feature("broadcasts").service.broadcast(draft.broadcast_id) is None
+    again = await newsroom.click("broadcasts.delete", ids, ADMIN)
+    assert again["value"] == t("broadcasts.unknown"), "a deleted draft is gone, and the click says so"
