@@ -376,14 +376,19 @@ def overview_card(
     waiting: Sequence[Broadcast],
     sent: Sequence[Broadcast],
     tz: ZoneInfo = TOKYO,
+    *,
+    asked: Sequence[Broadcast] = (),
 ) -> Card:
-    """「お知らせ」: write a new one, continue a draft, approve another admin's, or open a report."""
+    """「お知らせ」: write a new one, continue a draft, see one's own waiting for approval (`asked`), approve another
+    admin's (`waiting`), or open a report."""
     body: list[dict[str, Any]] = [
         heading(t("broadcasts.overview.title", lang)),
         paragraph(t("broadcasts.overview.intro", lang)),
     ]
-    sections = (("drafts", drafts), ("waiting", waiting), ("sent", sent))
+    sections = (("drafts", drafts), ("asked", asked), ("waiting", waiting), ("sent", sent))
     for name, found in sections:
+        if name == "asked" and not found:
+            continue  # shown while the author waits for a second admin, not as one more empty heading
         body.append(paragraph(t(f"broadcasts.overview.{name}", lang)))
         if not found:
             body.append(paragraph(t("broadcasts.overview.none", lang), subtle=True))
@@ -401,20 +406,21 @@ def _listed(broadcast: Broadcast, section: str, lang: str, tz: ZoneInfo) -> dict
             execute(t("broadcasts.button.duplicate", lang), "broadcasts.duplicate", ids),
             execute(t("broadcasts.button.delete", lang), "broadcasts.delete", ids),
         ]
+    elif section == "asked":  # the author's own: a second admin decides, the author waits
+        meta += f" · {t('broadcasts.count', lang, count=f'{broadcast.recipients:,}')}"
+        actions = []
     elif section == "waiting":
         meta += f" · {broadcast.author_name} · {t('broadcasts.count', lang, count=f'{broadcast.recipients:,}')}"
         actions = [execute(t("broadcasts.button.review", lang), "broadcasts.approval", ids)]
     else:
         actions = [execute(t("broadcasts.button.report", lang), "broadcasts.report", ids)]
-    return {
-        "type": "Container",
-        "separator": True,
-        "items": [
-            literal(broadcast.content.title or t("broadcasts.untitled", lang), weight="Bolder"),
-            paragraph(meta, subtle=True),
-            {"type": "ActionSet", "actions": actions},
-        ],
-    }
+    items = [
+        literal(broadcast.content.title or t("broadcasts.untitled", lang), weight="Bolder"),
+        paragraph(meta, subtle=True),
+    ]
+    if actions:
+        items.append({"type": "ActionSet", "actions": actions})
+    return {"type": "Container", "separator": True, "items": items}
 
 
 def notice(lang: str, key: str, **params: object) -> Card:
@@ -524,7 +530,7 @@ def examples() -> list[Card]:
             report_card(plain, Tally(), lang, now),
             unreachable_card(sample, [row] * 40, 40, lang),
             summary_card(sample, tally, 3580, lang),
-            overview_card(lang, [plain], [sample], [sample]),
+            overview_card(lang, [plain], [sample], [sample], asked=[replace(sample, status=Status.PENDING.value)]),
             overview_card(lang, [], [], []),
             notice(lang, "broadcasts.review.counting"),
         ]

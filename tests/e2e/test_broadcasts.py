@@ -96,6 +96,15 @@ async def test_a_draft_is_previewed_approved_by_a_second_admin_sent_and_reported
     )
     assert NOTICE_TITLE in texts(request)  # the exact card
     assert not any(newsroom.received(person) for person in staff), "nothing goes out before the approval"
+    # Waiting for the second admin, the broadcast stays in its author's 「お知らせ」, and is the approver's to approve.
+    await newsroom.say("お知らせ", ADMIN)
+    mine = newsroom.last_card(ADMIN)
+    assert_valid_card(mine)
+    assert _section_of(mine, NOTICE_TITLE) == t("broadcasts.overview.asked")
+    await newsroom.say("お知らせ", SECOND)
+    theirs = newsroom.last_card(SECOND)
+    assert _section_of(theirs, NOTICE_TITLE) == t("broadcasts.overview.waiting") == "あなたが承認するもの"
+    assert t("broadcasts.overview.asked") not in texts(theirs)
 
     own = await newsroom.click("broadcasts.approve", {"broadcast_id": draft.broadcast_id}, ADMIN)
     assert own["value"] == t("broadcasts.approval.not_own")
@@ -123,6 +132,19 @@ async def test_a_draft_is_previewed_approved_by_a_second_admin_sent_and_reported
 
 
 NOTICE_TITLE = form()["title"]
+OVERVIEW_SECTIONS = ("drafts", "asked", "waiting", "sent")
+
+
+def _section_of(overview: dict[str, Any], title: str) -> str | None:
+    """The heading of the 「お知らせ」 section a broadcast is listed under (as read from top to bottom)."""
+    headings = {t(f"broadcasts.overview.{name}") for name in OVERVIEW_SECTIONS}
+    section = None
+    for text in texts(overview):
+        if text in headings:
+            section = text
+        elif text == title:
+            return section
+    return None
 
 
 def _report(newsroom: Newsroom, user: User = ADMIN) -> dict[str, Any]:
