@@ -54,6 +54,17 @@ def _text(name: str, label: str, values: Mapping[str, str], limit: int, **extra:
     }
 
 
+def _date(name: str, label: str, values: Mapping[str, str], lang: str) -> dict[str, Any]:
+    """A date input with our own hint (the renderer's own is English: "Select a date...")."""
+    placeholder = t("form.date_placeholder", lang)
+    return {"type": "Input.Date", "id": name, "label": label, "placeholder": placeholder, "value": values.get(name, "")}
+
+
+def _time(name: str, label: str, values: Mapping[str, str], lang: str) -> dict[str, Any]:
+    placeholder = t("form.time_placeholder", lang)
+    return {"type": "Input.Time", "id": name, "label": label, "placeholder": placeholder, "value": values.get(name, "")}
+
+
 def _pick(name: str, label: str, values: Mapping[str, str], options: Sequence[tuple[str, str]]) -> dict[str, Any]:
     return {
         "type": "Input.ChoiceSet",
@@ -131,24 +142,8 @@ def _ack_and_audience(lang: str, values: Mapping[str, str], choices: Choices) ->
             },
             "ack",
         ),
-        (
-            {
-                "type": "Input.Date",
-                "id": "deadline_date",
-                "label": say("deadline"),
-                "value": values.get("deadline_date", ""),
-            },
-            "deadline",
-        ),
-        (
-            {
-                "type": "Input.Time",
-                "id": "deadline_time",
-                "label": say("deadline_time"),
-                "value": values.get("deadline_time", ""),
-            },
-            "deadline_time",
-        ),
+        (_date("deadline_date", say("deadline"), values, lang), "deadline"),
+        (_time("deadline_time", say("deadline_time"), values, lang), "deadline_time"),
         (audience if kinds else paragraph(say("no_audience")), "audience"),
     ]
     if AudienceKind.CHANNELS in choices.kinds and choices.channels:
@@ -160,14 +155,8 @@ def _ack_and_audience(lang: str, values: Mapping[str, str], choices: Choices) ->
             (_text("group", say("group"), values, 64, placeholder="00000000-0000-0000-0000-000000000000"), "group")
         )
     found += [
-        (
-            {"type": "Input.Date", "id": "send_date", "label": say("send_at"), "value": values.get("send_date", "")},
-            "send_at",
-        ),
-        (
-            {"type": "Input.Time", "id": "send_time", "label": say("send_time"), "value": values.get("send_time", "")},
-            "send_time",
-        ),
+        (_date("send_date", say("send_at"), values, lang), "send_at"),
+        (_time("send_time", say("send_time"), values, lang), "send_time"),
     ]
     return found
 
