@@ -23,7 +23,7 @@ from cards.broadcasts import moment_text
 from dialogs.broadcasts import Broadcasts
 from tests.cardcheck import assert_valid_card
 from tests.support.bot import TOKYO, start_bot
-from tests.support.broadcasts import ADMIN, ROLES, SECOND, Newsroom, form
+from tests.support.broadcasts import ADMIN, ROLES, SECOND, Newsroom, form, offered_audiences, visible_ids
 from tests.support.cards import card_of, texts, visible_text
 from tests.support.talk import button, form_of, inputs
 from tests.teams_channel.activities import Conversation, User
@@ -335,8 +335,7 @@ async def test_without_graph_a_group_audience_is_refused_and_members_without_cha
     newsroom: Newsroom,
 ) -> None:
     fetched = form_of(await newsroom.fetch("broadcasts.compose", ADMIN))
-    offered = [choice["value"] for choice in inputs(fetched)["audience"]["choices"]]
-    assert "group" not in offered, "Entra groups need Graph"
+    assert "group" not in offered_audiences(fetched), "Entra groups need Graph"
     staff = await newsroom.staff(2)
     outsider = User("未導入 三郎")  # in the team, never installed the app, and Teams won't let the bot open a chat
     team = await newsroom.team("総務部", [*staff, outsider])
@@ -345,6 +344,30 @@ async def test_without_graph_a_group_audience_is_refused_and_members_without_cha
     rows = {row.aad_id: row for row in await newsroom.rows(sent.broadcast_id)}
     assert rows[outsider.aad_object_id].state == RowState.NOT_INSTALLED
     assert [rows[person.aad_object_id].state for person in staff] == [RowState.SENT, RowState.SENT]
+
+
+async def test_the_form_shows_only_what_the_chosen_audience_needs(newsroom: Newsroom) -> None:
+    """全員 shows no channel or team picker: each audience's button shows its own picker and the buttons that send
+    the form as that audience; a saved draft opens with its audience shown."""
+    staff = await newsroom.staff(1)
+    await newsroom.team("総務部", staff)
+    fetched = form_of(await newsroom.fetch("broadcasts.compose", ADMIN))
+    assert_valid_card(fetched)
+    assert offered_audiences(fetched) == ["channels", "everyone", "teams"]
+    assert {"audience_none", "submit_none"} <= visible_ids(fetched)
+    assert not {"channels", "teams", "group"} & visible_ids(fetched)
+    everyone = next(
+        button["data"]
+        for button in _elements(fetched)
+        if button.get("type") == "Action.Submit" and button["data"].get("audience") == "everyone"
+    )
+    saved = await newsroom.submit("broadcasts.compose", {**everyone, "step": "save", **form()}, ADMIN)
+    assert saved["task"]["value"] == t("broadcasts.saved")
+    draft = await newsroom.latest()
+    reopened = form_of(await newsroom.fetch("broadcasts.compose", ADMIN, broadcast_id=draft.broadcast_id))
+    assert {"audience_everyone", "submit_everyone"} <= visible_ids(reopened)
+    assert not {"channels", "teams", "group", "audience_none", "audience_teams"} & visible_ids(reopened)
+    assert t("broadcasts.form.audience_chosen", audience=t("broadcasts.audience.everyone")) in texts(reopened)
 
 
 # ---- bad input says what to fix ------------------------------------------------------------------------------------
@@ -604,7 +627,7 @@ async def test_an_author_limited_by_configuration_is_offered_and_allowed_only_th
         room.bot = bot
         fetched = form_of(await room.fetch("broadcasts.compose", limited))
         fields = inputs(fetched)
-        assert [c["value"] for c in fields["audience"]["choices"]] == ["channels", "teams"]
+        assert offered_audiences(fetched) == ["channels", "teams"]
         assert [c["value"] for c in fields["teams"]["choices"]] == [own.team_id]
         for forged in ({"audience": "everyone"}, {"audience": "teams", "teams": other.team_id}):
             shown = form_of(await room.compose(form(**forged), user=limited))

@@ -39,3 +39,59 @@ def test_date_and_time_inputs_hint_in_the_readers_language(lang: str) -> None:
     assert all(e.get("placeholder") == t("form.time_placeholder", lang) for e in times)
     if lang == "ja":
         assert t("form.date_placeholder", lang) == "日付を選択(例: 2026/12/04)"
+
+
+def shown(node: Any) -> Iterator[dict[str, Any]]:
+    """The elements a person sees as the card opens: nothing inside an element with isVisible false."""
+    if isinstance(node, dict):
+        if node.get("isVisible") is False:
+            return
+        yield node
+        for key, value in node.items():
+            if key not in ("fallback", "targetElements"):
+                yield from shown(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from shown(item)
+
+
+def shown_inputs(form: dict[str, Any]) -> set[str]:
+    return {e["id"] for e in shown(form) if str(e.get("type", "")).startswith("Input.")}
+
+
+PICKERS = {"channels", "teams", "group"}
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_everyone_shows_no_channel_or_team_picker_and_each_audience_only_its_own(lang: str) -> None:
+    assert shown_inputs(compose_form(lang, {"audience": "everyone"}, choices=CHOICES)) & PICKERS == set()
+    assert shown_inputs(compose_form(lang, {"audience": "teams"}, choices=CHOICES)) & PICKERS == {"teams"}
+    assert shown_inputs(compose_form(lang, {"audience": "channels"}, choices=CHOICES)) & PICKERS == {"channels"}
+    assert shown_inputs(compose_form(lang, {"audience": "group"}, choices=CHOICES)) & PICKERS == {"group"}
+    assert shown_inputs(compose_form(lang, {}, choices=CHOICES)) & PICKERS == set()  # before a choice
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_each_audience_button_shows_its_picker_and_buttons_that_send_it(lang: str) -> None:
+    """Action.ToggleVisibility, as the nudge form's repeats: one button per audience; the buttons shown with it
+    send the form as that audience (no input holds it)."""
+    form = compose_form(lang, {}, choices=CHOICES)
+    [chooser] = [e for e in elements(form) if e.get("id") == "audience"]
+    assert [a["type"] for a in chooser["actions"]] == ["Action.ToggleVisibility"] * 4
+    assert [a["title"] for a in chooser["actions"]] == [
+        t(f"broadcasts.audience_button.{kind}", lang) for kind in ("channels", "everyone", "teams", "group")
+    ]
+    by_id = {e["id"]: e for e in elements(form) if isinstance(e.get("id"), str)}
+    for toggle in chooser["actions"]:
+        now_shown = {target["elementId"] for target in toggle["targetElements"] if target["isVisible"]}
+        [kind] = {name.removeprefix("audience_") for name in now_shown if name.startswith("audience_")}
+        assert now_shown == {f"audience_{kind}", f"submit_{kind}"}
+        assert shown_inputs(by_id[f"audience_{kind}"] | {"isVisible": True}) == ({kind} & PICKERS)
+        sends = [a for a in elements(by_id[f"submit_{kind}"]) if a.get("type") == "Action.Submit"]
+        assert [a["data"]["step"] for a in sends] == ["save", "preview", "review"]
+        assert all(a["data"]["audience"] == kind for a in sends)
+    everyone = compose_form(lang, {"audience": "everyone"}, choices=CHOICES)
+    assert t("broadcasts.form.audience_chosen", lang, audience=t("broadcasts.audience.everyone", lang)) in [
+        e.get("text") for e in shown(everyone)
+    ]
+    assert not any(a.get("type") == "Input.ChoiceSet" and a["id"] == "audience" for a in elements(everyone))
