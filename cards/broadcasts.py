@@ -84,20 +84,32 @@ def _body(broadcast: Broadcast, lang: str, view: str, acked_at: datetime | None,
 
 def _actions(
     broadcast: Broadcast, lang: str, view: str, acked_at: datetime | None, preview: bool
-) -> list[dict[str, Any]]:
+) -> list[list[dict[str, Any]]]:
+    """The buttons in rows, so none is cut short on a narrow card: 「確認しました」 alone first, then the link
+    (its title is typed, up to 40 characters), then the other versions (two at most)."""
     content = broadcast.content
     ids: dict[str, Any] = {"broadcast_id": broadcast.broadcast_id, **({"preview": "1"} if preview else {})}
-    actions: list[dict[str, Any]] = []
-    if content.ack and acked_at is None:
-        actions.append(execute(t("broadcasts.button.ack", lang), ACK, ids))
-    if content.link_url:
-        actions.append(
-            {"type": "Action.OpenUrl", "title": content.link_title or content.link_url, "url": content.link_url}
-        )
-    for other in views(content):
-        if other != view:
-            actions.append(execute(t(f"broadcasts.button.view.{other}", lang), READ, {**ids, "view": other}))
-    return actions
+    ack = [_acknowledge(lang, ids)] if content.ack and acked_at is None else []
+    link = (
+        [{"type": "Action.OpenUrl", "title": content.link_title or content.link_url, "url": content.link_url}]
+        if content.link_url
+        else []
+    )
+    others = [
+        execute(t(f"broadcasts.button.view.{other}", lang), READ, {**ids, "view": other})
+        for other in views(content)
+        if other != view
+    ]
+    return [ack, link, others]
+
+
+def _acknowledge(lang: str, ids: dict[str, Any]) -> dict[str, Any]:
+    """「確認しました」, the card's one primary button (Teams draws `positive` in the accent colour)."""
+    return {**execute(t("broadcasts.button.ack", lang), ACK, ids), "style": "positive"}
+
+
+def _rows(*rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"type": "ActionSet", "actions": actions} for actions in rows if actions]
 
 
 def broadcast_card(
@@ -112,18 +124,15 @@ def broadcast_card(
     if broadcast.recalled:
         return recalled_card(lang)
     shown = view if view in views(broadcast.content) else default_view(broadcast.content, lang)
-    return card(
-        _body(broadcast, lang, shown, acked_at, tz), _actions(broadcast, lang, shown, acked_at, preview=False), lang
-    )
+    rows = _actions(broadcast, lang, shown, acked_at, preview=False)
+    return card([*_body(broadcast, lang, shown, acked_at, tz), *_rows(*rows)], lang=lang)
 
 
 def preview(broadcast: Broadcast, lang: str, tz: ZoneInfo = TOKYO) -> dict[str, Any]:
     """The exact card inside another (the author's check, the approver's request): clicks there record nothing."""
     shown = default_view(broadcast.content, lang)
     items = _body(broadcast, lang, shown, None, tz)
-    actions = _actions(broadcast, lang, shown, None, preview=True)
-    if actions:
-        items.append({"type": "ActionSet", "actions": actions})
+    items += _rows(*_actions(broadcast, lang, shown, None, preview=True))
     return {"type": "Container", "style": "emphasis", "bleed": False, "items": items}
 
 
@@ -150,7 +159,7 @@ def reminder_card(broadcast: Broadcast, lang: str, tz: ZoneInfo = TOKYO) -> Card
         literal(title, size="Medium", weight="Bolder"),
         paragraph(t("broadcasts.remind.text", lang, deadline=deadline)),
     ]
-    return card(body, [execute(t("broadcasts.button.ack", lang), ACK, {"broadcast_id": broadcast.broadcast_id})], lang)
+    return card(body, [_acknowledge(lang, {"broadcast_id": broadcast.broadcast_id})], lang)
 
 
 # ---- the admins' cards ------------------------------------------------------------------------------------------

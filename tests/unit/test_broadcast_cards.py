@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import t
+from cards import broadcasts
 from cards.broadcast_forms import Choices, compose_form
 
 
@@ -95,3 +96,24 @@ def test_each_audience_button_shows_its_picker_and_buttons_that_send_it(lang: st
         e.get("text") for e in shown(everyone)
     ]
     assert not any(a.get("type") == "Input.ChoiceSet" and a["id"] == "audience" for a in elements(everyone))
+
+
+def button_rows(card: dict[str, Any]) -> list[list[str]]:
+    """The button titles row by row, top to bottom: each ActionSet, then the card's own actions."""
+    rows = [[a["title"] for a in e["actions"]] for e in elements(card["body"]) if e.get("type") == "ActionSet"]
+    return rows + ([[a["title"] for a in card["actions"]]] if card.get("actions") else [])
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_acknowledge_has_its_own_row_and_no_row_crowds_its_buttons(lang: str) -> None:
+    """A notice with a link, やさしい日本語 and English had four buttons in one row, each cut short (「確認し…」)."""
+    examples = broadcasts.examples()
+    first = 0 if lang == "ja" else len(examples) // 2  # the examples in Japanese, then in English
+    notice = examples[first]  # link, やさしい日本語 and English
+    rows = button_rows(notice)
+    assert rows[0] == [t("broadcasts.button.ack", lang)]
+    assert [len(row) for row in rows] == [1, 1, 2]  # 確認しました / the link / the other versions
+    [ack] = [a for e in elements(notice) if e.get("type") == "ActionSet" for a in e["actions"]][:1]
+    assert ack["style"] == "positive"
+    framed = examples[first + 5]  # the same inside the preview
+    assert [len(row) for row in button_rows(framed)] == [1, 1, 2]
