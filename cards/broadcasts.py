@@ -187,7 +187,10 @@ def _facts(broadcast: Broadcast, lang: str, tz: ZoneInfo) -> dict[str, Any]:
     ]
     if broadcast.unreachable:
         pairs.append(
-            (t("broadcasts.fact.unreachable", lang), t("broadcasts.count", lang, count=f"{broadcast.unreachable:,}"))
+            (
+                t("broadcasts.fact.unreachable", lang),
+                t("broadcasts.fact.unreachable_count", lang, count=f"{broadcast.unreachable:,}"),
+            )
         )
     return facts(pairs)
 
@@ -303,7 +306,12 @@ def report_card(
         pairs.append(
             (
                 t("broadcasts.report.acknowledged", lang),
-                f"{tally.acknowledged:,} ({share(tally.acknowledged, tally.reached)})",
+                t(
+                    "broadcasts.report.acknowledged_share",
+                    lang,
+                    count=f"{tally.acknowledged:,}",
+                    share=share(tally.acknowledged, tally.reached),
+                ),
             )
         )
     body: list[dict[str, Any]] = [

@@ -174,7 +174,7 @@ async def test_acknowledging_twice_records_once_and_the_card_shows_when(newsroom
     await newsroom.click("broadcasts.report", ids, ADMIN)
     await newsroom.bot.platform.cards.flush()
     report = texts(_report(newsroom))
-    assert "1 (33.3 %)" in report
+    assert t("broadcasts.report.acknowledged_share", count=1, share="33.3 %") in report
     assert t("broadcasts.report.segment", name="総務部", acked=1, reached=3, share="33.3 %") in report
 
 

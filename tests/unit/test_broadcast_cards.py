@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from bot.i18n import t
-from cards import broadcasts
+from cards import broadcast_forms, broadcasts
 from cards.broadcast_forms import Choices, compose_form
 
 
@@ -117,3 +118,32 @@ def test_acknowledge_has_its_own_row_and_no_row_crowds_its_buttons(lang: str) ->
     assert ack["style"] == "positive"
     framed = examples[first + 5]  # the same inside the preview
     assert [len(row) for row in button_rows(framed)] == [1, 1, 2]
+
+
+def width(text: str) -> float:
+    """Japanese glyphs are about twice as wide as Latin letters and digits."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in text)
+
+
+FACT_TITLE_WIDTH = 8  # full-width characters that fit Teams' fact title column (150 px) without breaking
+
+
+def test_japanese_fact_titles_fit_their_column_so_no_word_is_broken() -> None:
+    """Japanese wraps anywhere: 「確認済み(届いた人のうち)」 broke as 「…のう / ち)」, 「うち未インストール」 as
+    「うち未インストー / ル」. Labels are short enough for the title column; what qualifies a number is in its value."""
+    titles = {
+        fact["title"]
+        for shown in [*broadcasts.examples(), *broadcast_forms.examples()]
+        if shown["lang"] == "ja"
+        for e in elements(shown)
+        if e.get("type") == "FactSet"
+        for fact in e["facts"]
+    }
+    assert {t("broadcasts.report.acknowledged"), t("broadcasts.fact.unreachable")} <= titles
+    assert [title for title in titles if width(title) > FACT_TITLE_WIDTH] == []
+
+
+def test_what_a_share_or_count_is_of_is_said_in_its_value() -> None:
+    assert t("broadcasts.report.acknowledged_share", count="6,420", share="64.2 %") == "6,420 (届いた人の64.2 %)"
+    assert t("broadcasts.fact.unreachable_count", count="321") == "うち321件"
+    assert t("broadcasts.report.acknowledged_share", "en", count=1, share="50.0 %") == "1 (50.0 % of those reached)"
