@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.broadcasts.model import Audience, AudienceKind, Broadcast, Content, Row, RowState, Segment, Status, Tally
 from bot.i18n import t
-from cards.base import Card, card, execute, facts, heading, label, literal, paragraph
+from cards.base import Card, card, execute, facts, heading, label, literal, paragraph, subheading
 from cards.dialog import open_dialog
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -256,7 +256,12 @@ def decision_card(broadcast: Broadcast, lang: str, approved: bool, tz: ZoneInfo 
 
 
 def _chart(tally: Tally, lang: str) -> list[dict[str, Any]]:
-    """Acknowledgement rate by team: a Teams chart, and the same as text for clients without charts."""
+    """Acknowledgement rate by team: a titled Teams chart, and the same as text (for everyone, and for clients
+    without charts).
+
+    The title is a TextBlock above the chart: Teams does not draw a chart's own title (it stays for screen readers).
+    The chart has no axis: Teams divides a bar chart's axis into six equal steps of its largest value, rounded up
+    (16.7 / 33.3 … for 100 %), and no card property sets the steps; each bar shows its own value instead."""
     segments = [segment for segment in tally.segments if segment.reached][:10]
     if not segments:
         return []
@@ -274,14 +279,15 @@ def _chart(tally: Tally, lang: str) -> list[dict[str, Any]]:
         )
         for s in segments
     ]
+    title = t("broadcasts.report.chart", lang)
     chart = {
         "type": "Chart.HorizontalBar",
-        "title": t("broadcasts.report.chart", lang),
-        "displayMode": "AbsoluteWithAxis",
+        "title": title,
+        "displayMode": "AbsoluteNoAxis",
         "data": [{"x": s.name or label, "y": round(100 * s.acknowledged / s.reached, 1)} for s in segments],
-        "fallback": {"type": "Container", "items": rows},
+        "fallback": "drop",  # the rows below say the same
     }
-    return [chart, *rows]
+    return [{**subheading(title), "size": "Default"}, chart, *rows]
 
 
 def report_card(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
@@ -147,3 +148,36 @@ def test_what_a_share_or_count_is_of_is_said_in_its_value() -> None:
     assert t("broadcasts.report.acknowledged_share", count="6,420", share="64.2 %") == "6,420 (届いた人の64.2 %)"
     assert t("broadcasts.fact.unreachable_count", count="321") == "うち321件"
     assert t("broadcasts.report.acknowledged_share", "en", count=1, share="50.0 %") == "1 (50.0 % of those reached)"
+
+
+def axis_ticks(chart: dict[str, Any]) -> list[float]:
+    """The tick values Teams draws under a Chart.HorizontalBar (its charts, as the Agents Playground bundles them):
+    six equal steps up to the largest value rounded up to its leading digits; none without an axis."""
+    if chart.get("displayMode", "AbsoluteWithAxis") != "AbsoluteWithAxis":
+        return []
+    largest = max(point["y"] for point in chart["data"])
+    step = next((10**power / 10 for power in range(4, -4, -1) if largest >= 10**power), 0.001)
+    top = math.ceil(largest / step) * step
+    return [round(top * k / 6, 1) for k in range(7)]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_report_chart_is_titled_above_and_has_no_odd_ticks(lang: str) -> None:
+    """In the Playground the axis read 16.7 / 33.3 / 66.7 / 83.3 and the chart's title was not drawn."""
+    examples = broadcasts.examples()
+    report = examples[(0 if lang == "ja" else len(examples) // 2) + 12]
+    body = report["body"]
+    [at] = [index for index, element in enumerate(body) if element["type"] == "Chart.HorizontalBar"]
+    chart, above = body[at], body[at - 1]
+    assert above["type"] == "TextBlock" and above["text"] == t("broadcasts.report.chart", lang)
+    assert above.get("style") == "heading"
+    assert all(tick % 5 == 0 for tick in axis_ticks(chart)), axis_ticks(chart)
+    assert axis_ticks({**chart, "displayMode": "AbsoluteWithAxis", "data": [{"x": "a", "y": 100.0}]}) == [
+        0,
+        16.7,
+        33.3,
+        50,
+        66.7,
+        83.3,
+        100,
+    ]  # what the Playground showed
