@@ -172,10 +172,14 @@ def status_text(status: str, lang: str) -> str:
     return t(f"broadcasts.status.{status}", lang)
 
 
-def _when(broadcast: Broadcast, lang: str, tz: ZoneInfo) -> str:
-    if broadcast.send_at is None:
-        return t("broadcasts.when.now", lang)
-    return moment_text(broadcast.send_at, lang, tz)
+def _when(broadcast: Broadcast, lang: str, tz: ZoneInfo, *, approved: bool = False) -> str:
+    """When it goes out: its scheduled time, or at once — once confirmed, right after the approval, or (told to
+    the author once approved) already under way."""
+    if broadcast.send_at is not None:
+        return moment_text(broadcast.send_at, lang, tz)
+    if approved:
+        return t("broadcasts.when.on_approval", lang)
+    return t("broadcasts.when.after_approval" if broadcast.needs_approval else "broadcasts.when.now", lang)
 
 
 def _facts(broadcast: Broadcast, lang: str, tz: ZoneInfo) -> dict[str, Any]:
@@ -246,7 +250,7 @@ def decision_card(broadcast: Broadcast, lang: str, approved: bool, tz: ZoneInfo 
     if broadcast.approval_comment:
         body += [paragraph(t("broadcasts.decision.comment", lang)), literal(broadcast.approval_comment)]
     if approved:
-        body.append(paragraph(t("broadcasts.decision.when", lang, when=_when(broadcast, lang, tz))))
+        body.append(paragraph(t("broadcasts.decision.when", lang, when=_when(broadcast, lang, tz, approved=True))))
     actions = (
         []
         if approved

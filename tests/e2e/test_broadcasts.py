@@ -127,6 +127,7 @@ async def test_a_draft_is_previewed_approved_by_a_second_admin_sent_and_reported
         if t("broadcasts.decision.approved", name=SECOND.name) in texts(card)
     ]
     assert decision and "確認しました" in texts(decision[0])
+    assert "送信: 承認と同時に開始" in texts(decision[0])  # not 「確定後すぐ」: sending began with the approval
     actions = [entry.action for entry in await newsroom.audit()]
     assert "broadcasts.approve" in actions and "broadcasts.send" in actions
 

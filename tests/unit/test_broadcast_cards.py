@@ -181,3 +181,13 @@ def test_the_report_chart_is_titled_above_and_has_no_odd_ticks(lang: str) -> Non
         83.3,
         100,
     ]  # what the Playground showed
+
+
+def test_after_approval_the_author_reads_that_sending_has_started_or_when_it_will() -> None:
+    examples = broadcasts.examples()
+    approval, approved = examples[9], examples[10]
+    assert "送信: 承認と同時に開始" in [e.get("text") for e in elements(approved)]
+    assert "確定後すぐ" not in str(approved)
+    assert {"title": "送信日時", "value": "承認後すぐ"} in [f for e in elements(approval) for f in e.get("facts", [])]
+    en = examples[len(examples) // 2 + 10]
+    assert "Sending: started on approval" in [e.get("text") for e in elements(en)]
