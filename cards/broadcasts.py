@@ -346,16 +346,18 @@ def report_card(
             execute(t("broadcasts.button.keep", lang), "broadcasts.report", ids),
         ]
         return card(body, actions, lang)
-    actions = [execute(t("broadcasts.button.refresh", lang), "broadcasts.report", ids)]
+    # Two rows, so no label is cut short: reading the report, then changing what was sent.
+    reading = [execute(t("broadcasts.button.refresh", lang), "broadcasts.report", ids)]
     if tally.failed or tally.not_installed:
-        actions.append(execute(t("broadcasts.button.unreachable", lang), "broadcasts.unreachable", ids))
-    actions.append(execute(t("broadcasts.button.export", lang), "broadcasts.export", ids))
+        reading.append(execute(t("broadcasts.button.unreachable", lang), "broadcasts.unreachable", ids))
+    reading.append(execute(t("broadcasts.button.export", lang), "broadcasts.export", ids))
+    changing = []
     if broadcast.status != Status.RECALLED:
-        actions += [
+        changing = [
             open_dialog(t("broadcasts.button.correct", lang), EDIT, **ids),
             execute(t("broadcasts.button.recall", lang), "broadcasts.recall", ids),
         ]
-    return card(body, actions, lang)
+    return card([*body, *_rows(reading)], changing, lang)
 
 
 def unreachable_card(broadcast: Broadcast, rows: Sequence[Row], total: int, lang: str) -> Card:

@@ -191,3 +191,15 @@ def test_after_approval_the_author_reads_that_sending_has_started_or_when_it_wil
     assert {"title": "送信日時", "value": "承認後すぐ"} in [f for e in elements(approval) for f in e.get("facts", [])]
     en = examples[len(examples) // 2 + 10]
     assert "Sending: started on approval" in [e.get("text") for e in elements(en)]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_report_buttons_come_in_two_rows_none_cut_short(lang: str) -> None:
+    """Five in a row read 「最新の…」「届かな…」「CSVで…」「訂…」「取…」: first reading the report, then changing
+    what was sent."""
+    examples = broadcasts.examples()
+    report = examples[(0 if lang == "ja" else len(examples) // 2) + 12]
+    assert button_rows(report) == [
+        [t(f"broadcasts.button.{name}", lang) for name in ("refresh", "unreachable", "export")],
+        [t(f"broadcasts.button.{name}", lang) for name in ("correct", "recall")],
+    ]
