@@ -418,7 +418,7 @@ def overview_card(
     for name, found in sections:
         if name == "asked" and not found:
             continue  # shown while the author waits for a second admin, not as one more empty heading
-        body.append(paragraph(t(f"broadcasts.overview.{name}", lang)))
+        body.append({**subheading(t(f"broadcasts.overview.{name}", lang)), "size": "Default", "spacing": "Large"})
         if not found:
             body.append(paragraph(t("broadcasts.overview.none", lang), subtle=True))
         for broadcast in found[:LISTED]:
