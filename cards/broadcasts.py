@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.broadcasts.model import Audience, AudienceKind, Broadcast, Content, Row, RowState, Segment, Status, Tally
 from bot.i18n import t
-from cards.base import Card, card, execute, facts, heading, label, literal, paragraph, subheading
+from cards.base import Card, card, execute, facts, heading, label, literal, paragraph, share_bar, subheading
 from cards.dialog import open_dialog
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -260,38 +260,27 @@ def decision_card(broadcast: Broadcast, lang: str, approved: bool, tz: ZoneInfo 
 
 
 def _chart(tally: Tally, lang: str) -> list[dict[str, Any]]:
-    """Acknowledgement rate by team: a titled Teams chart, and the same as text (for everyone, and for clients
-    without charts).
+    """Acknowledgement rate by team, under its title: per team its figures as text and a bar under them.
 
-    The title is a TextBlock above the chart: Teams does not draw a chart's own title (it stays for screen readers).
-    The chart has no axis: Teams divides a bar chart's axis into six equal steps of its largest value, rounded up
-    (16.7 / 33.3 … for 100 %), and no card property sets the steps; each bar shows its own value instead."""
+    No chart element (as in the poll results): Teams does not draw a chart's own title, divides a bar chart's axis
+    into sixths of its largest value (16.7 / 33.3 … for 100 %) with no card property to change them, and without the
+    axis cuts off the value printed beside a full bar."""
     segments = [segment for segment in tally.segments if segment.reached][:10]
     if not segments:
         return []
-    label = t("broadcasts.segment.all", lang)
-    rows = [
-        literal(
-            t(
-                "broadcasts.report.segment",
-                lang,
-                name=s.name or label,
-                acked=s.acknowledged,
-                reached=s.reached,
-                share=share(s.acknowledged, s.reached),
-            )
+    everyone = t("broadcasts.segment.all", lang)
+    body: list[dict[str, Any]] = [{**subheading(t("broadcasts.report.chart", lang)), "size": "Default"}]
+    for s in segments:
+        row = t(
+            "broadcasts.report.segment",
+            lang,
+            name=s.name or everyone,
+            acked=s.acknowledged,
+            reached=s.reached,
+            share=share(s.acknowledged, s.reached),
         )
-        for s in segments
-    ]
-    title = t("broadcasts.report.chart", lang)
-    chart = {
-        "type": "Chart.HorizontalBar",
-        "title": title,
-        "displayMode": "AbsoluteNoAxis",
-        "data": [{"x": s.name or label, "y": round(100 * s.acknowledged / s.reached, 1)} for s in segments],
-        "fallback": "drop",  # the rows below say the same
-    }
-    return [{**subheading(title), "size": "Default"}, chart, *rows]
+        body += [literal(row), share_bar(round(100 * s.acknowledged / s.reached))]
+    return body
 
 
 def report_card(
