@@ -108,6 +108,21 @@ def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
 
 
+BAR_HEIGHT = "4px"  # the least a styled column takes; Teams adds its padding around it
+
+
+def share_bar(share: int) -> dict[str, Any]:
+    """A horizontal bar `share` % full: an accent column beside a plain one, their widths in proportion
+    (decoration under figures written as text; drawn the same by every client, unlike Teams' charts)."""
+    parts = [("accent", share), ("emphasis", 100 - share)]
+    columns = [
+        {"type": "Column", "width": str(width), "style": style, "minHeight": BAR_HEIGHT, "spacing": "None", "items": []}
+        for style, width in parts
+        if width > 0
+    ]
+    return {"type": "ColumnSet", "columns": columns, "spacing": "Small"}
+
+
 def marked(title: str, chosen: bool) -> str:
     """A button's title with ✓ before it when it is the person's choice (a sign, not a colour, shows it)."""
     return f"✓ {title}" if chosen else title

@@ -20,7 +20,7 @@ from bot.broadcasts.model import (
     Status,
 )
 from bot.i18n import t
-from cards.base import Card, card, field_error, paragraph
+from cards.base import Card, card, field_error, paragraph, subheading
 from cards.broadcasts import COMPOSE, EDIT, preview
 
 CONTENT_FIELDS = ("title", "body", "plain", "title_en", "body_en", "image_url", "link_title", "link_url")
@@ -52,6 +52,17 @@ def _text(name: str, label: str, values: Mapping[str, str], limit: int, **extra:
         "value": values.get(name, ""),
         **extra,
     }
+
+
+def _date(name: str, label: str, values: Mapping[str, str], lang: str) -> dict[str, Any]:
+    """A date input with our own hint (the renderer's own is English: "Select a date...")."""
+    placeholder = t("form.date_placeholder", lang)
+    return {"type": "Input.Date", "id": name, "label": label, "placeholder": placeholder, "value": values.get(name, "")}
+
+
+def _time(name: str, label: str, values: Mapping[str, str], lang: str) -> dict[str, Any]:
+    placeholder = t("form.time_placeholder", lang)
+    return {"type": "Input.Time", "id": name, "label": label, "placeholder": placeholder, "value": values.get(name, "")}
 
 
 def _pick(name: str, label: str, values: Mapping[str, str], options: Sequence[tuple[str, str]]) -> dict[str, Any]:
@@ -105,70 +116,118 @@ def _versions(lang: str, values: Mapping[str, str], errors: Mapping[str, str]) -
     return [toggle, {"type": "Container", "id": "versions", "isVisible": shown, "items": items}]
 
 
-def _ack_and_audience(lang: str, values: Mapping[str, str], choices: Choices) -> list[tuple[dict[str, Any], str]]:
+def _acknowledgement(lang: str, values: Mapping[str, str]) -> list[tuple[dict[str, Any], str]]:
     def say(key: str) -> str:
         return t(f"broadcasts.form.{key}", lang)
 
-    kinds = [(kind.value, t(f"broadcasts.audience.{kind.value}", lang)) for kind in choices.kinds]
-    audience = {
-        "type": "Input.ChoiceSet",
-        "id": "audience",
-        "label": say("audience"),
-        "style": "expanded",
-        "value": values.get("audience", ""),
-        "choices": [{"title": title, "value": value} for value, title in kinds],
+    ack = {
+        "type": "Input.Toggle",
+        "id": "ack",
+        "title": say("ack"),
+        "valueOn": "true",
+        "valueOff": "false",
+        "value": values.get("ack", "false"),
+        "wrap": True,
     }
-    found: list[tuple[dict[str, Any], str]] = [
-        (
-            {
-                "type": "Input.Toggle",
-                "id": "ack",
-                "title": say("ack"),
-                "valueOn": "true",
-                "valueOff": "false",
-                "value": values.get("ack", "false"),
-                "wrap": True,
-            },
-            "ack",
-        ),
-        (
-            {
-                "type": "Input.Date",
-                "id": "deadline_date",
-                "label": say("deadline"),
-                "value": values.get("deadline_date", ""),
-            },
-            "deadline",
-        ),
-        (
-            {
-                "type": "Input.Time",
-                "id": "deadline_time",
-                "label": say("deadline_time"),
-                "value": values.get("deadline_time", ""),
-            },
-            "deadline_time",
-        ),
-        (audience if kinds else paragraph(say("no_audience")), "audience"),
+    return [
+        (ack, "ack"),
+        (_date("deadline_date", say("deadline"), values, lang), "deadline"),
+        (_time("deadline_time", say("deadline_time"), values, lang), "deadline_time"),
     ]
-    if AudienceKind.CHANNELS in choices.kinds and choices.channels:
-        found.append((_pick("channels", say("channels"), values, choices.channels), "channels"))
-    if AudienceKind.TEAMS in choices.kinds and choices.teams:
-        found.append((_pick("teams", say("teams"), values, choices.teams), "teams"))
-    if AudienceKind.GROUP in choices.kinds:
+
+
+def chosen_audience(values: Mapping[str, str], choices: Choices) -> AudienceKind | None:
+    """The audience the form shows as chosen: the one typed or saved, if it is offered; none before a choice."""
+    return next((kind for kind in choices.kinds if kind.value == values.get("audience")), None)
+
+
+def _audience_part(kind: AudienceKind, lang: str, values: Mapping[str, str], choices: Choices) -> list[dict[str, Any]]:
+    """What one audience needs: its name in words, and its picker (channels, teams, a group id); 全員 needs none."""
+
+    def say(key: str) -> str:
+        return t(f"broadcasts.form.{key}", lang)
+
+    chosen = t("broadcasts.form.audience_chosen", lang, audience=t(f"broadcasts.audience.{kind.value}", lang))
+    items = [{**subheading(chosen), "size": "Default"}]
+    if kind == AudienceKind.CHANNELS:
+        items += [_pick("channels", say("channels"), values, choices.channels)] if choices.channels else []
+    elif kind == AudienceKind.TEAMS:
+        items += [_pick("teams", say("teams"), values, choices.teams)] if choices.teams else []
+    elif kind == AudienceKind.GROUP:
+        items.append(_text("group", say("group"), values, 64, placeholder="00000000-0000-0000-0000-000000000000"))
+    return items
+
+
+def _audience(
+    lang: str, values: Mapping[str, str], errors: Mapping[str, str], choices: Choices
+) -> list[dict[str, Any]]:
+    """宛先: one button per audience the author may address (Action.ToggleVisibility, as the nudge form's repeats):
+    each shows that audience's own picker and the buttons that send the form as that audience (`submit_parts`),
+    and hides the others' — so 全員 shows no channel or team picker. Before a choice, a hint says to choose."""
+    if not choices.kinds:
+        return [paragraph(t("broadcasts.form.no_audience", lang))]
+    shown = chosen_audience(values, choices)
+    parts = [f"{part}_{name}" for name in _part_names(choices) for part in ("audience", "submit")]
+
+    def toggle(kind: AudienceKind) -> dict[str, Any]:
+        visible = {f"audience_{kind.value}", f"submit_{kind.value}"}
+        return {
+            "type": "Action.ToggleVisibility",
+            "title": t(f"broadcasts.audience_button.{kind.value}", lang),
+            "targetElements": [{"elementId": part, "isVisible": part in visible} for part in parts],
+        }
+
+    body: list[dict[str, Any]] = [
+        {**subheading(t("broadcasts.form.audience", lang)), "size": "Default"},
+        {"type": "ActionSet", "id": "audience", "actions": [toggle(kind) for kind in choices.kinds]},
+        *field_error(errors.get("audience")),
+        {
+            "type": "Container",
+            "id": "audience_none",
+            "isVisible": shown is None,
+            "items": [paragraph(t("broadcasts.form.audience_none", lang), subtle=True)],
+        },
+    ]
+    for kind in choices.kinds:
+        items = [*_audience_part(kind, lang, values, choices), *field_error(errors.get(kind.value))]
+        body.append({"type": "Container", "id": f"audience_{kind.value}", "isVisible": kind is shown, "items": items})
+    return body
+
+
+def _part_names(choices: Choices) -> list[str]:
+    return ["none", *(kind.value for kind in choices.kinds)]
+
+
+def _when(lang: str, values: Mapping[str, str]) -> list[tuple[dict[str, Any], str]]:
+    return [
+        (_date("send_date", t("broadcasts.form.send_at", lang), values, lang), "send_at"),
+        (_time("send_time", t("broadcasts.form.send_time", lang), values, lang), "send_time"),
+    ]
+
+
+def _submit_parts(
+    lang: str, values: Mapping[str, str], choices: Choices, ids: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """下書き保存 / プレビュー / 宛先を確認, once per audience (its data names the audience: the form has no input
+    for it) and once before a choice (no audience: a draft may have none, the count asks for one)."""
+    shown = chosen_audience(values, choices)
+    found = []
+    for name in _part_names(choices) if choices.kinds else ["none"]:
+        chosen = {"audience": name} if name != "none" else {}
+        actions = [
+            _submit(t("broadcasts.button.save", lang), COMPOSE, step="save", **chosen, **ids),
+            _submit(t("broadcasts.button.preview", lang), COMPOSE, step="preview", **chosen, **ids),
+            _submit(t("broadcasts.button.count", lang), COMPOSE, step="review", **chosen, **ids),
+        ]
+        visible = (shown.value if shown is not None else "none") == name
         found.append(
-            (_text("group", say("group"), values, 64, placeholder="00000000-0000-0000-0000-000000000000"), "group")
+            {
+                "type": "Container",
+                "id": f"submit_{name}",
+                "isVisible": visible,
+                "items": [{"type": "ActionSet", "actions": actions}],
+            }
         )
-    found += [
-        (
-            {"type": "Input.Date", "id": "send_date", "label": say("send_at"), "value": values.get("send_date", "")},
-            "send_at",
-        ),
-        (
-            {"type": "Input.Time", "id": "send_time", "label": say("send_time"), "value": values.get("send_time", "")},
-            "send_time",
-        ),
-    ]
     return found
 
 
@@ -194,14 +253,12 @@ def compose_form(
     body += _with_errors(_content_fields(lang, values)[:2], errors)
     body += _versions(lang, values, errors)
     body += _with_errors(_content_fields(lang, values)[2:], errors)
-    body += _with_errors(_ack_and_audience(lang, values, choices), errors)
+    body += _with_errors(_acknowledgement(lang, values), errors)
+    body += _audience(lang, values, errors, choices)
+    body += _with_errors(_when(lang, values), errors)
     ids = {"broadcast_id": broadcast_id} if broadcast_id else {}
-    actions = [
-        _submit(t("broadcasts.button.save", lang), COMPOSE, step="save", **ids),
-        _submit(t("broadcasts.button.preview", lang), COMPOSE, step="preview", **ids),
-        _submit(t("broadcasts.button.count", lang), COMPOSE, step="review", **ids),
-    ]
-    return card(body, actions, lang)
+    body += _submit_parts(lang, values, choices, ids)
+    return card(body, lang=lang)
 
 
 def correction_form(

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.broadcasts.model import Audience, AudienceKind, Broadcast, Content, Row, RowState, Segment, Status, Tally
 from bot.i18n import t
-from cards.base import Card, card, execute, facts, heading, label, literal, paragraph
+from cards.base import Card, card, execute, facts, heading, label, literal, paragraph, share_bar, subheading
 from cards.dialog import open_dialog
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -84,20 +84,32 @@ def _body(broadcast: Broadcast, lang: str, view: str, acked_at: datetime | None,
 
 def _actions(
     broadcast: Broadcast, lang: str, view: str, acked_at: datetime | None, preview: bool
-) -> list[dict[str, Any]]:
+) -> list[list[dict[str, Any]]]:
+    """The buttons in rows, so none is cut short on a narrow card: 「確認しました」 alone first, then the link
+    (its title is typed, up to 40 characters), then the other versions (two at most)."""
     content = broadcast.content
     ids: dict[str, Any] = {"broadcast_id": broadcast.broadcast_id, **({"preview": "1"} if preview else {})}
-    actions: list[dict[str, Any]] = []
-    if content.ack and acked_at is None:
-        actions.append(execute(t("broadcasts.button.ack", lang), ACK, ids))
-    if content.link_url:
-        actions.append(
-            {"type": "Action.OpenUrl", "title": content.link_title or content.link_url, "url": content.link_url}
-        )
-    for other in views(content):
-        if other != view:
-            actions.append(execute(t(f"broadcasts.button.view.{other}", lang), READ, {**ids, "view": other}))
-    return actions
+    ack = [_acknowledge(lang, ids)] if content.ack and acked_at is None else []
+    link = (
+        [{"type": "Action.OpenUrl", "title": content.link_title or content.link_url, "url": content.link_url}]
+        if content.link_url
+        else []
+    )
+    others = [
+        execute(t(f"broadcasts.button.view.{other}", lang), READ, {**ids, "view": other})
+        for other in views(content)
+        if other != view
+    ]
+    return [ack, link, others]
+
+
+def _acknowledge(lang: str, ids: dict[str, Any]) -> dict[str, Any]:
+    """「確認しました」, the card's one primary button (Teams draws `positive` in the accent colour)."""
+    return {**execute(t("broadcasts.button.ack", lang), ACK, ids), "style": "positive"}
+
+
+def _rows(*rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"type": "ActionSet", "actions": actions} for actions in rows if actions]
 
 
 def broadcast_card(
@@ -112,18 +124,15 @@ def broadcast_card(
     if broadcast.recalled:
         return recalled_card(lang)
     shown = view if view in views(broadcast.content) else default_view(broadcast.content, lang)
-    return card(
-        _body(broadcast, lang, shown, acked_at, tz), _actions(broadcast, lang, shown, acked_at, preview=False), lang
-    )
+    rows = _actions(broadcast, lang, shown, acked_at, preview=False)
+    return card([*_body(broadcast, lang, shown, acked_at, tz), *_rows(*rows)], lang=lang)
 
 
 def preview(broadcast: Broadcast, lang: str, tz: ZoneInfo = TOKYO) -> dict[str, Any]:
     """The exact card inside another (the author's check, the approver's request): clicks there record nothing."""
     shown = default_view(broadcast.content, lang)
     items = _body(broadcast, lang, shown, None, tz)
-    actions = _actions(broadcast, lang, shown, None, preview=True)
-    if actions:
-        items.append({"type": "ActionSet", "actions": actions})
+    items += _rows(*_actions(broadcast, lang, shown, None, preview=True))
     return {"type": "Container", "style": "emphasis", "bleed": False, "items": items}
 
 
@@ -150,7 +159,7 @@ def reminder_card(broadcast: Broadcast, lang: str, tz: ZoneInfo = TOKYO) -> Card
         literal(title, size="Medium", weight="Bolder"),
         paragraph(t("broadcasts.remind.text", lang, deadline=deadline)),
     ]
-    return card(body, [execute(t("broadcasts.button.ack", lang), ACK, {"broadcast_id": broadcast.broadcast_id})], lang)
+    return card(body, [_acknowledge(lang, {"broadcast_id": broadcast.broadcast_id})], lang)
 
 
 # ---- the admins' cards ------------------------------------------------------------------------------------------
@@ -163,10 +172,14 @@ def status_text(status: str, lang: str) -> str:
     return t(f"broadcasts.status.{status}", lang)
 
 
-def _when(broadcast: Broadcast, lang: str, tz: ZoneInfo) -> str:
-    if broadcast.send_at is None:
-        return t("broadcasts.when.now", lang)
-    return moment_text(broadcast.send_at, lang, tz)
+def _when(broadcast: Broadcast, lang: str, tz: ZoneInfo, *, approved: bool = False) -> str:
+    """When it goes out: its scheduled time, or at once — once confirmed, right after the approval, or (told to
+    the author once approved) already under way."""
+    if broadcast.send_at is not None:
+        return moment_text(broadcast.send_at, lang, tz)
+    if approved:
+        return t("broadcasts.when.on_approval", lang)
+    return t("broadcasts.when.after_approval" if broadcast.needs_approval else "broadcasts.when.now", lang)
 
 
 def _facts(broadcast: Broadcast, lang: str, tz: ZoneInfo) -> dict[str, Any]:
@@ -178,7 +191,10 @@ def _facts(broadcast: Broadcast, lang: str, tz: ZoneInfo) -> dict[str, Any]:
     ]
     if broadcast.unreachable:
         pairs.append(
-            (t("broadcasts.fact.unreachable", lang), t("broadcasts.count", lang, count=f"{broadcast.unreachable:,}"))
+            (
+                t("broadcasts.fact.unreachable", lang),
+                t("broadcasts.fact.unreachable_count", lang, count=f"{broadcast.unreachable:,}"),
+            )
         )
     return facts(pairs)
 
@@ -234,7 +250,7 @@ def decision_card(broadcast: Broadcast, lang: str, approved: bool, tz: ZoneInfo 
     if broadcast.approval_comment:
         body += [paragraph(t("broadcasts.decision.comment", lang)), literal(broadcast.approval_comment)]
     if approved:
-        body.append(paragraph(t("broadcasts.decision.when", lang, when=_when(broadcast, lang, tz))))
+        body.append(paragraph(t("broadcasts.decision.when", lang, when=_when(broadcast, lang, tz, approved=True))))
     actions = (
         []
         if approved
@@ -244,32 +260,27 @@ def decision_card(broadcast: Broadcast, lang: str, approved: bool, tz: ZoneInfo 
 
 
 def _chart(tally: Tally, lang: str) -> list[dict[str, Any]]:
-    """Acknowledgement rate by team: a Teams chart, and the same as text for clients without charts."""
+    """Acknowledgement rate by team, under its title: per team its figures as text and a bar under them.
+
+    No chart element (as in the poll results): Teams does not draw a chart's own title, divides a bar chart's axis
+    into sixths of its largest value (16.7 / 33.3 … for 100 %) with no card property to change them, and without the
+    axis cuts off the value printed beside a full bar."""
     segments = [segment for segment in tally.segments if segment.reached][:10]
     if not segments:
         return []
-    label = t("broadcasts.segment.all", lang)
-    rows = [
-        literal(
-            t(
-                "broadcasts.report.segment",
-                lang,
-                name=s.name or label,
-                acked=s.acknowledged,
-                reached=s.reached,
-                share=share(s.acknowledged, s.reached),
-            )
+    everyone = t("broadcasts.segment.all", lang)
+    body: list[dict[str, Any]] = [{**subheading(t("broadcasts.report.chart", lang)), "size": "Default"}]
+    for s in segments:
+        row = t(
+            "broadcasts.report.segment",
+            lang,
+            name=s.name or everyone,
+            acked=s.acknowledged,
+            reached=s.reached,
+            share=share(s.acknowledged, s.reached),
         )
-        for s in segments
-    ]
-    chart = {
-        "type": "Chart.HorizontalBar",
-        "title": t("broadcasts.report.chart", lang),
-        "displayMode": "AbsoluteWithAxis",
-        "data": [{"x": s.name or label, "y": round(100 * s.acknowledged / s.reached, 1)} for s in segments],
-        "fallback": {"type": "Container", "items": rows},
-    }
-    return [chart, *rows]
+        body += [literal(row), share_bar(round(100 * s.acknowledged / s.reached))]
+    return body
 
 
 def report_card(
@@ -294,7 +305,12 @@ def report_card(
         pairs.append(
             (
                 t("broadcasts.report.acknowledged", lang),
-                f"{tally.acknowledged:,} ({share(tally.acknowledged, tally.reached)})",
+                t(
+                    "broadcasts.report.acknowledged_share",
+                    lang,
+                    count=f"{tally.acknowledged:,}",
+                    share=share(tally.acknowledged, tally.reached),
+                ),
             )
         )
     body: list[dict[str, Any]] = [
@@ -319,16 +335,18 @@ def report_card(
             execute(t("broadcasts.button.keep", lang), "broadcasts.report", ids),
         ]
         return card(body, actions, lang)
-    actions = [execute(t("broadcasts.button.refresh", lang), "broadcasts.report", ids)]
+    # Two rows, so no label is cut short: reading the report, then changing what was sent.
+    reading = [execute(t("broadcasts.button.refresh", lang), "broadcasts.report", ids)]
     if tally.failed or tally.not_installed:
-        actions.append(execute(t("broadcasts.button.unreachable", lang), "broadcasts.unreachable", ids))
-    actions.append(execute(t("broadcasts.button.export", lang), "broadcasts.export", ids))
+        reading.append(execute(t("broadcasts.button.unreachable", lang), "broadcasts.unreachable", ids))
+    reading.append(execute(t("broadcasts.button.export", lang), "broadcasts.export", ids))
+    changing = []
     if broadcast.status != Status.RECALLED:
-        actions += [
+        changing = [
             open_dialog(t("broadcasts.button.correct", lang), EDIT, **ids),
             execute(t("broadcasts.button.recall", lang), "broadcasts.recall", ids),
         ]
-    return card(body, actions, lang)
+    return card([*body, *_rows(reading)], changing, lang)
 
 
 def unreachable_card(broadcast: Broadcast, rows: Sequence[Row], total: int, lang: str) -> Card:
@@ -376,15 +394,20 @@ def overview_card(
     waiting: Sequence[Broadcast],
     sent: Sequence[Broadcast],
     tz: ZoneInfo = TOKYO,
+    *,
+    asked: Sequence[Broadcast] = (),
 ) -> Card:
-    """「お知らせ」: write a new one, continue a draft, approve another admin's, or open a report."""
+    """「お知らせ」: write a new one, continue a draft, see one's own waiting for approval (`asked`), approve another
+    admin's (`waiting`), or open a report."""
     body: list[dict[str, Any]] = [
         heading(t("broadcasts.overview.title", lang)),
         paragraph(t("broadcasts.overview.intro", lang)),
     ]
-    sections = (("drafts", drafts), ("waiting", waiting), ("sent", sent))
+    sections = (("drafts", drafts), ("asked", asked), ("waiting", waiting), ("sent", sent))
     for name, found in sections:
-        body.append(paragraph(t(f"broadcasts.overview.{name}", lang)))
+        if name == "asked" and not found:
+            continue  # shown while the author waits for a second admin, not as one more empty heading
+        body.append({**subheading(t(f"broadcasts.overview.{name}", lang)), "size": "Default", "spacing": "Large"})
         if not found:
             body.append(paragraph(t("broadcasts.overview.none", lang), subtle=True))
         for broadcast in found[:LISTED]:
@@ -401,20 +424,21 @@ def _listed(broadcast: Broadcast, section: str, lang: str, tz: ZoneInfo) -> dict
             execute(t("broadcasts.button.duplicate", lang), "broadcasts.duplicate", ids),
             execute(t("broadcasts.button.delete", lang), "broadcasts.delete", ids),
         ]
+    elif section == "asked":  # the author's own: a second admin decides, the author waits
+        meta += f" · {t('broadcasts.count', lang, count=f'{broadcast.recipients:,}')}"
+        actions = []
     elif section == "waiting":
         meta += f" · {broadcast.author_name} · {t('broadcasts.count', lang, count=f'{broadcast.recipients:,}')}"
         actions = [execute(t("broadcasts.button.review", lang), "broadcasts.approval", ids)]
     else:
         actions = [execute(t("broadcasts.button.report", lang), "broadcasts.report", ids)]
-    return {
-        "type": "Container",
-        "separator": True,
-        "items": [
-            literal(broadcast.content.title or t("broadcasts.untitled", lang), weight="Bolder"),
-            paragraph(meta, subtle=True),
-            {"type": "ActionSet", "actions": actions},
-        ],
-    }
+    items = [
+        literal(broadcast.content.title or t("broadcasts.untitled", lang), weight="Bolder"),
+        paragraph(meta, subtle=True),
+    ]
+    if actions:
+        items.append({"type": "ActionSet", "actions": actions})
+    return {"type": "Container", "separator": True, "items": items}
 
 
 def notice(lang: str, key: str, **params: object) -> Card:
@@ -524,7 +548,7 @@ def examples() -> list[Card]:
             report_card(plain, Tally(), lang, now),
             unreachable_card(sample, [row] * 40, 40, lang),
             summary_card(sample, tally, 3580, lang),
-            overview_card(lang, [plain], [sample], [sample]),
+            overview_card(lang, [plain], [sample], [sample], asked=[replace(sample, status=Status.PENDING.value)]),
             overview_card(lang, [], [], []),
             notice(lang, "broadcasts.review.counting"),
         ]

@@ -187,8 +187,9 @@ class Broadcasts(Feature):
         waiting = await self.service.recent(tenant, [Status.PENDING], 50)
         sent = await self.service.recent(tenant, [Status.SCHEDULED, *DELIVERED, Status.RECALLED], cards.LISTED)
         drafts = [b for b in mine if b.author_key == turn.user_key]
+        asked = [b for b in waiting if b.author_key == turn.user_key]  # their own, until a second admin decides
         others = [b for b in waiting if b.author_key != turn.user_key]
-        return cards.overview_card(turn.lang, drafts, others, sent, self.ctx.tz)
+        return cards.overview_card(turn.lang, drafts, others, sent, self.ctx.tz, asked=asked)
 
     # ---- the dialog ------------------------------------------------------------------------------------------
     async def _form(

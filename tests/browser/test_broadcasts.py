@@ -44,15 +44,25 @@ def test_a_broadcast_is_written_approved_acknowledged_reported_and_recalled(
     dialog.get_by_label(t("broadcasts.form.body", max=BODY_MAX)).fill(BODY)
     dialog.get_by_text(t("broadcasts.form.ack")).click()
     dialog.get_by_label(t("broadcasts.form.deadline")).fill(deadline.isoformat())
-    for kind in ("channels", "teams"):  # the team the bot is in can be addressed too
-        expect(dialog.get_by_text(t(f"broadcasts.audience.{kind}"))).to_be_visible()
     teams = dialog.get_by_role("combobox", name=t("broadcasts.form.teams"))
+    channels = dialog.get_by_role("combobox", name=t("broadcasts.form.channels"))
+    expect(dialog.get_by_text(t("broadcasts.form.audience_none"))).to_be_visible()  # no picker before a choice
+    expect(teams).to_be_hidden()
+    expect(channels).to_be_hidden()
+    dialog.get_by_role("button", name=t("broadcasts.audience_button.teams"), exact=True).click()
+    expect(teams).to_be_visible()  # the team the bot is in can be addressed too
+    expect(channels).to_be_hidden()
     teams.click()
     team = client.page.get_by_role("menuitemcheckbox", name=TEAM.name)  # by its name, as Teams told the bot
     expect(team).to_be_visible()
     teams.click()
     expect(team).to_be_hidden()
-    dialog.get_by_text(t("broadcasts.audience.everyone")).click()
+    dialog.get_by_role("button", name=t("broadcasts.audience_button.everyone"), exact=True).click()
+    everyone = t("broadcasts.form.audience_chosen", audience=t("broadcasts.audience.everyone"))
+    expect(dialog.get_by_text(everyone)).to_be_visible()
+    expect(teams).to_be_hidden()  # 全員 needs no channel or team
+    expect(channels).to_be_hidden()
+    expect(dialog.get_by_placeholder(t("form.date_placeholder"))).to_have_count(2)  # not "Select a date..."
     with client.tall_page():  # the whole form, down to its buttons
         client.picture("broadcast-dialog", of=dialog)
     dialog.get_by_role("button", name=t("broadcasts.button.preview")).click()
@@ -98,7 +108,9 @@ def test_a_broadcast_is_written_approved_acknowledged_reported_and_recalled(
 
     report = client.pinned(client.card_in(client.page.locator("body"), t("broadcasts.report.title")))
     expect(report.get_by_text(t("broadcasts.status.sent"))).to_be_visible()
-    expect(report.get_by_text("1 (100.0 %)")).to_have_count(2)  # sent, and acknowledged by those it reached
+    expect(report.get_by_text("1 (100.0 %)", exact=True)).to_have_count(1)  # sent
+    acknowledged = t("broadcasts.report.acknowledged_share", count=1, share="100.0 %")  # of those it reached
+    expect(report.get_by_text(acknowledged, exact=True)).to_be_visible()
     segment = t("broadcasts.report.segment", name=t("broadcasts.segment.all"), acked=1, reached=1, share="100.0 %")
     expect(report.get_by_text(segment)).to_be_visible()
     client.picture("broadcast-report", of=report)

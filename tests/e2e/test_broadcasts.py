@@ -23,7 +23,7 @@ from cards.broadcasts import moment_text
 from dialogs.broadcasts import Broadcasts
 from tests.cardcheck import assert_valid_card
 from tests.support.bot import TOKYO, start_bot
-from tests.support.broadcasts import ADMIN, ROLES, SECOND, Newsroom, form
+from tests.support.broadcasts import ADMIN, ROLES, SECOND, Newsroom, form, offered_audiences, visible_ids
 from tests.support.cards import card_of, texts, visible_text
 from tests.support.talk import button, form_of, inputs
 from tests.teams_channel.activities import Conversation, User
@@ -96,6 +96,15 @@ async def test_a_draft_is_previewed_approved_by_a_second_admin_sent_and_reported
     )
     assert NOTICE_TITLE in texts(request)  # the exact card
     assert not any(newsroom.received(person) for person in staff), "nothing goes out before the approval"
+    # Waiting for the second admin, the broadcast stays in its author's 「お知らせ」, and is the approver's to approve.
+    await newsroom.say("お知らせ", ADMIN)
+    mine = newsroom.last_card(ADMIN)
+    assert_valid_card(mine)
+    assert _section_of(mine, NOTICE_TITLE) == t("broadcasts.overview.asked")
+    await newsroom.say("お知らせ", SECOND)
+    theirs = newsroom.last_card(SECOND)
+    assert _section_of(theirs, NOTICE_TITLE) == t("broadcasts.overview.waiting") == "あなたが承認するもの"
+    assert t("broadcasts.overview.asked") not in texts(theirs)
 
     own = await newsroom.click("broadcasts.approve", {"broadcast_id": draft.broadcast_id}, ADMIN)
     assert own["value"] == t("broadcasts.approval.not_own")
@@ -118,11 +127,25 @@ async def test_a_draft_is_previewed_approved_by_a_second_admin_sent_and_reported
         if t("broadcasts.decision.approved", name=SECOND.name) in texts(card)
     ]
     assert decision and "確認しました" in texts(decision[0])
+    assert "送信: 承認と同時に開始" in texts(decision[0])  # not 「確定後すぐ」: sending began with the approval
     actions = [entry.action for entry in await newsroom.audit()]
     assert "broadcasts.approve" in actions and "broadcasts.send" in actions
 
 
 NOTICE_TITLE = form()["title"]
+OVERVIEW_SECTIONS = ("drafts", "asked", "waiting", "sent")
+
+
+def _section_of(overview: dict[str, Any], title: str) -> str | None:
+    """The heading of the 「お知らせ」 section a broadcast is listed under (as read from top to bottom)."""
+    headings = {t(f"broadcasts.overview.{name}") for name in OVERVIEW_SECTIONS}
+    section = None
+    for text in texts(overview):
+        if text in headings:
+            section = text
+        elif text == title:
+            return section
+    return None
 
 
 def _report(newsroom: Newsroom, user: User = ADMIN) -> dict[str, Any]:
@@ -152,7 +175,7 @@ async def test_acknowledging_twice_records_once_and_the_card_shows_when(newsroom
     await newsroom.click("broadcasts.report", ids, ADMIN)
     await newsroom.bot.platform.cards.flush()
     report = texts(_report(newsroom))
-    assert "1 (33.3 %)" in report
+    assert t("broadcasts.report.acknowledged_share", count=1, share="33.3 %") in report
     assert t("broadcasts.report.segment", name="総務部", acked=1, reached=3, share="33.3 %") in report
 
 
@@ -313,8 +336,7 @@ async def test_without_graph_a_group_audience_is_refused_and_members_without_cha
     newsroom: Newsroom,
 ) -> None:
     fetched = form_of(await newsroom.fetch("broadcasts.compose", ADMIN))
-    offered = [choice["value"] for choice in inputs(fetched)["audience"]["choices"]]
-    assert "group" not in offered, "Entra groups need Graph"
+    assert "group" not in offered_audiences(fetched), "Entra groups need Graph"
     staff = await newsroom.staff(2)
     outsider = User("未導入 三郎")  # in the team, never installed the app, and Teams won't let the bot open a chat
     team = await newsroom.team("総務部", [*staff, outsider])
@@ -323,6 +345,30 @@ async def test_without_graph_a_group_audience_is_refused_and_members_without_cha
     rows = {row.aad_id: row for row in await newsroom.rows(sent.broadcast_id)}
     assert rows[outsider.aad_object_id].state == RowState.NOT_INSTALLED
     assert [rows[person.aad_object_id].state for person in staff] == [RowState.SENT, RowState.SENT]
+
+
+async def test_the_form_shows_only_what_the_chosen_audience_needs(newsroom: Newsroom) -> None:
+    """全員 shows no channel or team picker: each audience's button shows its own picker and the buttons that send
+    the form as that audience; a saved draft opens with its audience shown."""
+    staff = await newsroom.staff(1)
+    await newsroom.team("総務部", staff)
+    fetched = form_of(await newsroom.fetch("broadcasts.compose", ADMIN))
+    assert_valid_card(fetched)
+    assert offered_audiences(fetched) == ["channels", "everyone", "teams"]
+    assert {"audience_none", "submit_none"} <= visible_ids(fetched)
+    assert not {"channels", "teams", "group"} & visible_ids(fetched)
+    everyone = next(
+        button["data"]
+        for button in _elements(fetched)
+        if button.get("type") == "Action.Submit" and button["data"].get("audience") == "everyone"
+    )
+    saved = await newsroom.submit("broadcasts.compose", {**everyone, "step": "save", **form()}, ADMIN)
+    assert saved["task"]["value"] == t("broadcasts.saved")
+    draft = await newsroom.latest()
+    reopened = form_of(await newsroom.fetch("broadcasts.compose", ADMIN, broadcast_id=draft.broadcast_id))
+    assert {"audience_everyone", "submit_everyone"} <= visible_ids(reopened)
+    assert not {"channels", "teams", "group", "audience_none", "audience_teams"} & visible_ids(reopened)
+    assert t("broadcasts.form.audience_chosen", audience=t("broadcasts.audience.everyone")) in texts(reopened)
 
 
 # ---- bad input says what to fix ------------------------------------------------------------------------------------
@@ -582,7 +628,7 @@ async def test_an_author_limited_by_configuration_is_offered_and_allowed_only_th
         room.bot = bot
         fetched = form_of(await room.fetch("broadcasts.compose", limited))
         fields = inputs(fetched)
-        assert [c["value"] for c in fields["audience"]["choices"]] == ["channels", "teams"]
+        assert offered_audiences(fetched) == ["channels", "teams"]
         assert [c["value"] for c in fields["teams"]["choices"]] == [own.team_id]
         for forged in ({"audience": "everyone"}, {"audience": "teams", "teams": other.team_id}):
             shown = form_of(await room.compose(form(**forged), user=limited))

@@ -12,9 +12,9 @@ from bot.broadcasts.model import RowState
 from bot.i18n import t
 from tests.graph_emulator import DEFAULT_TEAMS_APP_ID, LEAST_PRIVILEGED, GraphEmulator
 from tests.support.bot import start_bot
-from tests.support.broadcasts import ADMIN, ROLES, Newsroom, form
+from tests.support.broadcasts import ADMIN, ROLES, Newsroom, form, offered_audiences
 from tests.support.cards import texts
-from tests.support.talk import form_of, inputs
+from tests.support.talk import form_of
 from tests.teams_channel.activities import User
 from tests.teams_channel.channel import TeamsChannel
 
@@ -46,7 +46,7 @@ async def test_the_bot_installs_itself_for_group_members_without_the_app_then_de
 ) -> None:
     with_app, without, department = await organisation(newsroom, graph)
     fetched = form_of(await newsroom.fetch("broadcasts.compose", ADMIN))
-    assert "group" in [choice["value"] for choice in inputs(fetched)["audience"]["choices"]]
+    assert "group" in offered_audiences(fetched)
     await newsroom.compose(form(audience="group", group=department.upper()))
     broadcast = await newsroom.latest()
     confirm = await newsroom.counted()

@@ -179,6 +179,42 @@ def _is_broadcast(shown: dict[str, Any]) -> bool:
     return any(text.startswith(kinds) for text in texts(shown)[:1])
 
 
+def offered_audiences(shown: Mapping[str, Any]) -> list[str]:
+    """The audiences the broadcast form offers: its 「宛先を確認」 buttons each send the form as one audience."""
+    count = t("broadcasts.button.count", str(shown.get("lang", "ja")))
+    buttons = [node for node in _nodes(shown) if node.get("type") == "Action.Submit" and node.get("title") == count]
+    return [button["data"]["audience"] for button in buttons if "audience" in button["data"]]
+
+
+def visible_ids(shown: Mapping[str, Any]) -> set[str]:
+    """The ids of the elements a person sees on a card as it opens (not inside anything with isVisible false)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("isVisible") is False:
+                return
+            if isinstance(node.get("id"), str):
+                found.add(node["id"])
+            for key, value in node.items():
+                if key not in ("fallback", "targetElements"):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(shown)
+    return found
+
+
+def _nodes(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        return [node, *(found for value in node.values() for found in _nodes(value))]
+    if isinstance(node, list):
+        return [found for item in node for found in _nodes(item)]
+    return []
+
+
 def form(**fields: str) -> dict[str, str]:
     """The broadcast dialog's fields: the notice's content plus what the test sets."""
     return {**NOTICE, **fields}
