@@ -26,6 +26,7 @@ MARGIN = 0.02  # slots 2 % wider than the rate: 20 ms of jitter at 50/s can't ma
 SLOW_START = 0.5  # the share of the rate right after a back-off
 RECOVERY_SECONDS = 1.0  # from SLOW_START back to the full rate
 TIMER_SLACK = 0.003  # a departure this late is still on schedule (event loop timers wake a little late)
+LATE = 0.01  # a request this far behind its slot takes a new one (half the margin's 20 ms per second at 50/s)
 CHUNK = 8  # slots reserved at once when several sends wait (one database round trip per CHUNK sends)
 
 Clock = Callable[[], float]
@@ -111,9 +112,9 @@ class TenantBudget:
         self._sleep = sleep
         self._tenants: dict[str, _Tenant] = {}
 
-    async def acquire(self, tenant_id: str) -> None:
-        """Return in the tenant's next slot. Waiters go one by one in arrival order. (`depart` spaces the requests
-        themselves.)"""
+    async def acquire(self, tenant_id: str) -> float:
+        """Return in the tenant's next slot, and its time. Waiters go one by one in arrival order. (`depart`
+        spaces the requests themselves.)"""
         tenant = self._tenants.setdefault(tenant_id, _Tenant())
         tenant.waiting += 1
         try:
@@ -131,9 +132,14 @@ class TenantBudget:
                     if delay <= 0:
                         break
                     await self._sleep(delay)  # a back-off meanwhile drops the slots: the loop takes new ones
-                tenant.slots.popleft()
+                return tenant.slots.popleft()
         finally:
             tenant.waiting -= 1
+
+    def late(self, slot: float) -> bool:
+        """Whether a request that got `slot` would now leave too far behind it. Another instance sends in the
+        slots after it on time: together they could put more than the rate into one second at Teams."""
+        return self._clock() - slot > LATE
 
     async def depart(self, tenant_id: str) -> None:
         """Return when a request may leave: never closer than the interval to this instance's previous one. What

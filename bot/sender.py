@@ -31,7 +31,6 @@ PERMANENT = frozenset({403, 404})
 NOT_SENT_ERRORS = frozenset({"ClientConnectorError"})  # the request never left: safe to retry a POST
 IN_TURN_BUDGET_SECONDS = 3.0  # retries of an in-turn call end in time for the turn to answer within Teams' 5 s
 MEMBERS_PAGE = 500  # the largest page of members Teams serves
-PREPARE_STALL_SECONDS = 0.01  # a ledger write slower than this re-spaces the request (half the 2 % margin at 50/s)
 
 
 class _Withdrawn(Exception):
@@ -313,11 +312,11 @@ class Sender:
         give_up_at = time.monotonic() + budget if budget is not None else None
         while True:
             await self._per_conversation.acquire(conversation_id)
-            if tenant_id is not None:
-                await self._per_tenant.acquire(tenant_id)
-                await self._per_tenant.depart(tenant_id)
+            slot = await self._tenant_slot(tenant_id)
             if prepare is not None:
-                await self._prepare(prepare, tenant_id)
+                await prepare()
+                if slot is not None and tenant_id is not None and self._per_tenant.late(slot):
+                    await self._tenant_slot(tenant_id)  # prepare stalled (a busy database): that slot has passed
             try:
                 return await call()
             except ConnectorError as error:
@@ -342,13 +341,13 @@ class Sender:
                 log.warning("retrying %s in %.2fs after %s", conversation_id, delay, error.status)
                 await self._sleep(delay)
 
-    async def _prepare(self, prepare: Callable[[], Awaitable[None]], tenant_id: str | None) -> None:
-        """Run `prepare` just before the request leaves. If it stalled (the database was busy), requests that
-        waited on it could leave together: the tenant's departures are spaced again, for this one only."""
-        started = time.monotonic()
-        await prepare()
-        if tenant_id is not None and time.monotonic() - started > PREPARE_STALL_SECONDS:
-            await self._per_tenant.depart(tenant_id)
+    async def _tenant_slot(self, tenant_id: str | None) -> float | None:
+        """Wait for the tenant's next slot, then for this instance's spacing (`bot.pacing`); the slot's time."""
+        if tenant_id is None:
+            return None
+        slot = await self._per_tenant.acquire(tenant_id)
+        await self._per_tenant.depart(tenant_id)
+        return slot
 
     async def _record_failure(self, conversation_id: str, error: ConnectorError) -> None:
         if error.status == 404 and error.code not in {"ConversationNotFound", "BotNotInConversationRoster"}:
