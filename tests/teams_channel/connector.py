@@ -186,7 +186,8 @@ class ConnectorService:
             self._state.latency = seconds
 
     def hold(self) -> None:
-        """Receive requests but answer none until `release` (e.g. to kill a bot while all its posts are in Teams)."""
+        """Do what requests ask, but answer none until `release` (e.g. to kill a bot while all its posts are in
+        Teams' hands: Teams has them, the bot does not know)."""
         self._answering.clear()
 
     def release(self) -> None:
@@ -293,12 +294,6 @@ class ConnectorService:
         latency = self.latency
         if latency > 0:
             await asyncio.sleep(latency)
-        if not self._answering.is_set():
-            with self._lock:
-                self._held += 1
-            await asyncio.to_thread(self._answering.wait)  # set from the test's thread
-            with self._lock:
-                self._held -= 1
         route = _parse(segments, method)
         if route is not None:
             route.query = dict(request.query)
@@ -314,6 +309,12 @@ class ConnectorService:
             with self._lock:
                 self._state.unauthorized += 1
             response = web.json_response({"message": "Authorization has been denied for this request."}, status=401)
+        if not self._answering.is_set():  # Teams has done what was asked (and counted it); its answer is late
+            with self._lock:
+                self._held += 1
+            await asyncio.to_thread(self._answering.wait)  # set from the test's thread
+            with self._lock:
+                self._held -= 1
         self._record(method, path, route, body, response, app_id, arrived)
         return response
 
