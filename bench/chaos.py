@@ -17,16 +17,14 @@ to build/bench-chaos.json. Exits 1 if any scenario loses or doubles anything.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import importlib.util
-import json
 import sys
-import tempfile
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bench.inbound import machine
+from bench.processes import with_teams_and_postgres
 from tests.support.chaos import (
     idea_burst_with_kills,
     sigterm_with_due_work,
@@ -38,15 +36,6 @@ from tests.teams_channel.channel import TeamsChannel
 ROOT = Path(__file__).resolve().parent.parent
 RESULT_FILE = ROOT / "build" / "bench-chaos.json"
 KILLS = (100, 300, 450)
-
-
-def _postgres_server() -> Any:
-    spec = importlib.util.spec_from_file_location("pg_test_server", ROOT / "scripts" / "pg_test_server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module.PostgresServer("chaos")
 
 
 async def _run(channel: TeamsChannel, postgres: str, work: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -123,17 +112,7 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=150)
     parser.add_argument("--shared-items", type=int, default=200)
     args = parser.parse_args()
-    channel = TeamsChannel().start()
-    server = _postgres_server()
-    try:
-        postgres = server.start()
-        with tempfile.TemporaryDirectory(prefix="chaos-") as folder:
-            report = asyncio.run(_run(channel, postgres, Path(folder), args))
-    finally:
-        server.stop()
-        channel.stop()
-    RESULT_FILE.parent.mkdir(exist_ok=True)
-    RESULT_FILE.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    report = with_teams_and_postgres("chaos", partial(_run, args=args), RESULT_FILE)
     _print(report)
     return 1 if report["problems"] else 0
 

@@ -6,6 +6,9 @@ every child it started, by pid, in reverse order (profiler before the bot it wat
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
+import json
 import os
 import signal
 import socket
@@ -15,9 +18,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from tests.teams_channel.channel import TeamsChannel
 
 T = TypeVar("T")
 
@@ -137,3 +142,33 @@ def supervised(prefix: str, run: Callable[[Children, Path], T], invalid: tuple[t
             return 130
         finally:
             children.stop_all()
+
+
+def with_teams_and_postgres(
+    name: str, run: Callable[[TeamsChannel, str, Path], Coroutine[Any, Any, dict[str, Any]]], result_file: Path
+) -> dict[str, Any]:
+    """Run a scenario benchmark against the loopback Teams channel and a throwaway PostgreSQL server (its URL),
+    in a scratch folder; both are stopped however it ends. The report is written to `result_file` as JSON."""
+    channel = TeamsChannel().start()
+    server = _postgres_server(name)
+    try:
+        postgres = server.start()
+        with tempfile.TemporaryDirectory(prefix=f"{name}-") as folder:
+            report = asyncio.run(run(channel, postgres, Path(folder)))
+    finally:
+        server.stop()
+        channel.stop()
+    result_file.parent.mkdir(exist_ok=True)
+    result_file.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    return report
+
+
+def _postgres_server(name: str) -> Any:
+    """The repository's PostgreSQL test server (scripts/pg_test_server.py: installs and starts one if needed)."""
+    path = Path(__file__).resolve().parent.parent / "scripts" / "pg_test_server.py"
+    spec = importlib.util.spec_from_file_location("pg_test_server", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.PostgresServer(name)

@@ -36,6 +36,7 @@ from bot.handler import OpenFlatBot
 from bot.identity import create_authentication, install_metadata_cache
 from bot.instances import Instance, sqlite_path
 from bot.languages import LanguagePreferences
+from bot.pacing import MemoryReservations, TenantBudget
 from bot.permissions import Policy
 from bot.recurrence import Kind, Schedule, next_delivery
 from bot.routes import RouteTable
@@ -43,6 +44,7 @@ from bot.sender import Sender
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.migrate import migrate
+from bot.store.pacing import DatabaseReservations
 from bot.timed import DueItem, RunnerLimits, TimedWork, TimedWorkRunner, TimedWorkStore
 
 log = logging.getLogger(__name__)
@@ -261,11 +263,14 @@ def _build(
     limits: RunnerLimits | None,
 ) -> Platform:
     connector = BotConnector(TokenProvider.for_bot_connector(settings))
+    # One budget per tenant for every instance: kept in PostgreSQL when instances share it, in memory on SQLite.
+    shared = store.engine.dialect.name == "postgresql"
+    reservations = DatabaseReservations(store.engine) if shared else MemoryReservations()
     sender = Sender(
         connector,
         store.conversations,
         store.ledger,
-        tenant_rate_per_second=settings.tenant_rate_per_second,
+        tenant_budget=TenantBudget(settings.tenant_rate_per_second, reservations),
         clock=clock,
     )
     timed_store = TimedWorkStore(store.engine)
@@ -310,6 +315,7 @@ def _build(
         routes=routes,
         audit=AuditLog(store.engine, clock),
         features=platform.features,
+        instance=instance,
         graph=graph,
         introductions=platform.introductions,
     )

@@ -121,6 +121,14 @@ class BotConnector:
         path = f"v3/conversations/{_segment(conversation_id)}/pagedmembers"
         return await self.request("GET", service_url, path, params=params)
 
+    async def team_details(self, service_url: str, team_id: str) -> JSON:
+        """A team's name and Entra group id (`GET /v3/teams/{id}`)."""
+        return await self.request("GET", service_url, f"v3/teams/{_segment(team_id)}")
+
+    async def team_channels(self, service_url: str, team_id: str) -> JSON:
+        """A team's channels (`GET /v3/teams/{id}/conversations`): every channel, the General one named null."""
+        return await self.request("GET", service_url, f"v3/teams/{_segment(team_id)}/conversations")
+
     async def member(self, service_url: str, conversation_id: str, member_id: str) -> JSON:
         """One member of a chat or team (Teams answers with their `userRole`: user, guest or owner)."""
         path = f"v3/conversations/{_segment(conversation_id)}/members/{_segment(member_id)}"

@@ -17,6 +17,7 @@ from bot.audit import AuditLog
 from bot.card_updates import CardRefresher
 from bot.clock import Clock
 from bot.graph import GraphClient
+from bot.instances import Instance
 from bot.languages import LanguagePreferences
 from bot.permissions import Policy
 from bot.sender import Sender
@@ -49,6 +50,7 @@ class Context:
     routes: RouteTable  # read-only: the help card lists the commands
     audit: AuditLog  # who changed, revealed or exported what
     features: Mapping[str, Feature]  # the app's features by name, for the few that work together (filled at start)
+    instance: Instance  # this process as one bot instance: its id, and whether another is alive (work shared)
     introductions: tuple[str, ...] = ()  # catalog keys of what the running features offer (`Feature.introduction`)
     graph: GraphClient | None = None  # Microsoft Graph; None unless GRAPH_ENABLED (say "no Graph permission")
 

@@ -1,8 +1,9 @@
 """Client-side rate limiting for Teams, so proactive sends stay under the limits instead of collecting 429s.
 
 Teams counts sends per bot per conversation in several sliding windows at once (7 / 1 s, 8 / 2 s, 60 / 30 s,
-1800 / h) and per app per tenant (~50 / s). `SlidingWindowLimiter` enforces any set of such windows per key;
-`TeamsLimits` builds the two Teams ones; `backoff_delays` spaces retries of 412/502/503/504.
+1800 / h) and per app per tenant (~50 / s: `bot.pacing`, one budget for all instances). `SlidingWindowLimiter`
+enforces any set of such windows per key; `TeamsLimits` builds the per-conversation one; `backoff_delays` spaces
+retries of 412/502/503/504.
 """
 
 from __future__ import annotations
@@ -111,16 +112,7 @@ class TeamsLimits:
 
     def conversation_limiter(self) -> SlidingWindowLimiter:
         """Per bot per conversation: key by conversation id."""
-        return self._limiter((count, seconds + self.margin) for count, seconds in TEAMS_CONVERSATION_WINDOWS)
-
-    def tenant_limiter(self, rate_per_second: float) -> SlidingWindowLimiter:
-        """Per app per tenant: key by tenant id. A fractional rate becomes `count` sends per `count / rate` s."""
-        if rate_per_second <= 0:
-            raise ValueError(f"rate_per_second must be positive, got {rate_per_second}")
-        count = max(1, math.floor(rate_per_second))
-        return self._limiter([(count, count / rate_per_second + self.margin)])
-
-    def _limiter(self, windows: Iterable[tuple[int, float]]) -> SlidingWindowLimiter:
+        windows = [(count, seconds + self.margin) for count, seconds in TEAMS_CONVERSATION_WINDOWS]
         return SlidingWindowLimiter(windows, clock=self.clock, sleep=self.sleep)
 
 

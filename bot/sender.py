@@ -1,7 +1,8 @@
 """The one way out: every message the bot sends, in a turn or on its own, goes through `Sender`.
 
 It keeps Teams' limits (per conversation 7/1 s, 8/2 s, 60/30 s, 1800/h; a configurable per-tenant rate for
-bot-initiated traffic), waits out `Retry-After` on 429, retries 412/502/503/504 with jittered backoff, and
+bot-initiated traffic, one budget for all instances: `bot.pacing`), waits out `Retry-After` on 429 (and slows the
+tenant's bot-initiated traffic down with it), retries 412/502/503/504 with jittered backoff, and
 records permanent failures (403: the app was removed or blocked; 404: the conversation is gone) on the stored
 conversation instead of dropping them silently. Proactive posts never go to a conversation marked removed.
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.connector import JSON, BotConnector, ConnectorError
+from bot.pacing import TenantBudget
 from bot.ratelimit import Sleep, SlidingWindowLimiter, TeamsLimits, backoff_delays
 from bot.store.conversations import ConversationRecord, ConversationStore
 from bot.store.ledger import DeliveryLedger
@@ -29,6 +31,10 @@ PERMANENT = frozenset({403, 404})
 NOT_SENT_ERRORS = frozenset({"ClientConnectorError"})  # the request never left: safe to retry a POST
 IN_TURN_BUDGET_SECONDS = 3.0  # retries of an in-turn call end in time for the turn to answer within Teams' 5 s
 MEMBERS_PAGE = 500  # the largest page of members Teams serves
+
+
+class _Withdrawn(Exception):
+    """Not a failure: the caller no longer wants this delivery (e.g. a broadcast recalled while it waited)."""
 
 
 class _SentBefore(Exception):
@@ -70,6 +76,7 @@ class Sender:
         ledger: DeliveryLedger,
         *,
         tenant_rate_per_second: float = 50.0,
+        tenant_budget: TenantBudget | None = None,
         limits: TeamsLimits | None = None,
         max_attempts: int = 6,
         sleep: Sleep = asyncio.sleep,
@@ -80,7 +87,7 @@ class Sender:
         self._conversations = conversations
         self._ledger = ledger
         self._per_conversation: SlidingWindowLimiter = limits.conversation_limiter()
-        self._per_tenant: SlidingWindowLimiter = limits.tenant_limiter(tenant_rate_per_second)
+        self._per_tenant = tenant_budget or TenantBudget(tenant_rate_per_second, clock=limits.clock, sleep=limits.sleep)
         self._max_attempts = max_attempts
         self._sleep = sleep
         self._clock = clock
@@ -139,12 +146,29 @@ class Sender:
             if not token:
                 return found
 
+    async def team_details(self, service_url: str, team_id: str) -> JSON:
+        """A team's name and Entra group id."""
+        return await self._deliver(team_id, None, lambda: self.connector.team_details(service_url, team_id))
+
+    async def team_channels(self, service_url: str, team_id: str) -> list[JSON]:
+        """A team's channels ({id, name}; the General channel's name is null)."""
+        answer = await self._deliver(team_id, None, lambda: self.connector.team_channels(service_url, team_id))
+        return list(answer.get("conversations") or [])
+
     # ---- bot-initiated -------------------------------------------------------------------------------------
-    async def post(self, conversation_id: str, activity: JSON, *, once: str | None = None) -> Delivery:
+    async def post(
+        self,
+        conversation_id: str,
+        activity: JSON,
+        *,
+        once: str | None = None,
+        wanted: Callable[[], Awaitable[bool]] | None = None,
+    ) -> Delivery:
         """Post into a stored conversation; skipped (never sent) if the bot was removed from it or blocked.
 
         `once` names the delivery (timed work: work, item, occurrence[, recipient]): the ledger is written just
-        before the request leaves, and a delivery it already has is not sent again (see `bot.store.ledger`)."""
+        before the request leaves, and a delivery it already has is not sent again (see `bot.store.ledger`).
+        `wanted` (with `once`) is asked when the rate limits let the post go: False skips it ("withdrawn")."""
         record = await self._deliverable(conversation_id)
         if isinstance(record, Delivery):
             return record
@@ -155,14 +179,24 @@ class Sender:
                 record.tenant_id,
                 lambda: self.connector.send(record.service_url, conversation_id, body),
             )
-        return await self._post_once(once, conversation_id, record, body)
+        return await self._post_once(once, conversation_id, record, body, wanted)
 
-    async def _post_once(self, once: str, conversation_id: str, record: ConversationRecord, body: JSON) -> Delivery:
-        async def send() -> JSON:
-            # After the rate limits let it go: the ledger row and the request leave together, on every attempt.
+    async def _post_once(
+        self,
+        once: str,
+        conversation_id: str,
+        record: ConversationRecord,
+        body: JSON,
+        wanted: Callable[[], Awaitable[bool]] | None,
+    ) -> Delivery:
+        async def begin() -> None:  # after the rate limits let it go: the ledger row and the request leave together
+            if wanted is not None and not await wanted():
+                raise _Withdrawn
             done, activity_id = await self._ledger.begin(once, self._clock.now())
             if done:
                 raise _SentBefore(activity_id)
+
+        async def send() -> JSON:
             try:
                 return await self.connector.send(record.service_url, conversation_id, body)
             except ConnectorError as error:
@@ -173,9 +207,16 @@ class Sender:
                 raise
 
         try:
-            delivery = await self._attempt(conversation_id, record.tenant_id, send)
+            delivery = await self._attempt(
+                conversation_id,
+                record.tenant_id,
+                send,
+                prepare=begin,
+            )
         except _SentBefore as before:
             return Delivery("sent", activity_id=before.activity_id, repeated=True)
+        except _Withdrawn:
+            return Delivery("skipped", error="withdrawn")
         if delivery.sent:
             await self._ledger.sent(once, delivery.activity_id)
         return delivery
@@ -234,10 +275,17 @@ class Sender:
             return Delivery("skipped", error=f"conversation is {record.status}")
         return record
 
-    async def _attempt(self, key: str, tenant_id: str | None, call: Callable[[], Awaitable[JSON]]) -> Delivery:
+    async def _attempt(
+        self,
+        key: str,
+        tenant_id: str | None,
+        call: Callable[[], Awaitable[JSON]],
+        *,
+        prepare: Callable[[], Awaitable[None]] | None = None,
+    ) -> Delivery:
         """A bot-initiated call as a Delivery: failures are reported (and recorded), never raised or dropped."""
         try:
-            result = await self._deliver(key, tenant_id, call)
+            result = await self._deliver(key, tenant_id, call, prepare=prepare)
         except ConnectorError as error:
             return Delivery("failed", error=str(error), code=error.status, error_code=error.code)
         started = result.get("activityId") is not None
@@ -251,18 +299,24 @@ class Sender:
         call: Callable[[], Awaitable[Any]],
         *,
         budget: float | None = None,
+        prepare: Callable[[], Awaitable[None]] | None = None,
     ) -> Any:
         """Run one connector call within the limits, retrying what Teams asks us to retry.
 
         `budget` bounds the seconds spent retrying: a user is waiting on in-turn calls (Teams gives an invoke 5 s),
         so those give up in time for the turn to fail and Teams to retry it; bot-initiated calls keep trying.
+        `prepare` runs whenever the limits let the call go (the delivery ledger's row): right before the request,
+        so a crash between the two is as unlikely as can be.
         """
         attempt = 0
         give_up_at = time.monotonic() + budget if budget is not None else None
         while True:
             await self._per_conversation.acquire(conversation_id)
-            if tenant_id is not None:
-                await self._per_tenant.acquire(tenant_id)
+            slot = await self._tenant_slot(tenant_id)
+            if prepare is not None:
+                await prepare()
+                if slot is not None and tenant_id is not None and self._per_tenant.late(slot):
+                    await self._tenant_slot(tenant_id)  # prepare stalled (a busy database): that slot has passed
             try:
                 return await call()
             except ConnectorError as error:
@@ -282,8 +336,18 @@ class Sender:
                     raise
                 if error.status == 429:
                     self._per_conversation.penalize(conversation_id, delay)
+                    if tenant_id is not None:  # one 429 slows the whole tenant down (every instance): bot.pacing
+                        await self._per_tenant.back_off(tenant_id, delay)
                 log.warning("retrying %s in %.2fs after %s", conversation_id, delay, error.status)
                 await self._sleep(delay)
+
+    async def _tenant_slot(self, tenant_id: str | None) -> float | None:
+        """Wait for the tenant's next slot, then for this instance's spacing (`bot.pacing`); the slot's time."""
+        if tenant_id is None:
+            return None
+        slot = await self._per_tenant.acquire(tenant_id)
+        await self._per_tenant.depart(tenant_id)
+        return slot
 
     async def _record_failure(self, conversation_id: str, error: ConnectorError) -> None:
         if error.status == 404 and error.code not in {"ConversationNotFound", "BotNotInConversationRoster"}:

@@ -127,7 +127,10 @@ class Settings(EnvSettings):
     to_channel_from_bot_login_url: str = Field("", alias="TO_CHANNEL_FROM_BOT_LOGIN_URL")
     to_channel_from_bot_oauth_scope: str = Field("", alias="TO_CHANNEL_FROM_BOT_OAUTH_SCOPE")
     tenant_rate_per_second: float = Field(
-        50.0, alias="TENANT_RATE_PER_SECOND", gt=0, description="bot-initiated messages per second per tenant"
+        50.0,
+        alias="TENANT_RATE_PER_SECOND",
+        gt=0,
+        description="bot-initiated messages per second per tenant, one budget for all instances (a 429 slows it)",
     )
     public_base_url: str = Field(
         "",

@@ -70,6 +70,12 @@ def subheading(text: str) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "size": "Medium", "weight": "Bolder", "wrap": True, "style": "heading"}
 
 
+def label(text: str) -> dict[str, Any]:
+    """What kind of card this is, small, marked as the card's heading (the title below it is typed by a person and
+    shown as written: a TextRun, which can't be marked as a heading)."""
+    return {**subheading(text), "size": "Default", "isSubtle": True}
+
+
 def paragraph(text: str, *, subtle: bool = False) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "TextBlock", "text": text, "wrap": True}
     if subtle:
@@ -100,6 +106,21 @@ def number_value(typed: str) -> dict[str, int]:
 
 def facts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
+
+
+BAR_HEIGHT = "4px"  # the least a styled column takes; Teams adds its padding around it
+
+
+def share_bar(share: int) -> dict[str, Any]:
+    """A horizontal bar `share` % full: an accent column beside a plain one, their widths in proportion
+    (decoration under figures written as text; drawn the same by every client, unlike Teams' charts)."""
+    parts = [("accent", share), ("emphasis", 100 - share)]
+    columns = [
+        {"type": "Column", "width": str(width), "style": style, "minHeight": BAR_HEIGHT, "spacing": "None", "items": []}
+        for style, width in parts
+        if width > 0
+    ]
+    return {"type": "ColumnSet", "columns": columns, "spacing": "Small"}
 
 
 def marked(title: str, chosen: bool) -> str:

@@ -21,6 +21,15 @@ def task_form(card: Card, title: str, *, width: str | int = "medium", height: st
     }
 
 
+def open_dialog(title: str, dialog: str, **data: Any) -> dict[str, Any]:
+    """A card button that opens dialog `dialog` (task/fetch); `data` reaches its fetch handler."""
+    return {
+        "type": "Action.Submit",
+        "title": title,
+        "data": {"msteams": {"type": "task/fetch"}, "dialog": dialog, **data},
+    }
+
+
 def task_message(text: str) -> dict[str, Any]:
     """Close the form and show a short message in the dialog frame."""
     return {"task": {"type": "message", "value": text}}

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from bot.i18n import t
 from bot.ideas.model import ANALOG, NEXT_STATUSES, AnalogAct, Call, Idea, Identity, Kind, Status
 from bot.timetext import moment_text
-from cards.base import Card, card, execute, facts, heading, literal, paragraph, subheading
+from cards.base import Card, card, execute, facts, heading, label, literal, paragraph
+from cards.broadcasts import COMPOSE as BROADCAST_COMPOSE
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 BODY_SHOWN = 600  # characters of an idea's text on its card; the rest is one click away (comments dialog)
@@ -53,12 +54,6 @@ def author_text(idea: Idea, lang: str) -> str:
 
 def status_text(status: str, lang: str) -> str:
     return t(f"ideas.status.{status}", lang)
-
-
-def label(text: str) -> dict[str, Any]:
-    """What kind of card this is, small, marked as the card's heading (the title below it is typed by a person and
-    shown as written: a TextRun, which can't be marked as a heading)."""
-    return {**subheading(text), "size": "Default", "isSubtle": True}
 
 
 def _summary(idea: Idea, lang: str, tz: ZoneInfo) -> list[dict[str, Any]]:
@@ -106,10 +101,25 @@ def _outcome(idea: Idea, lang: str) -> list[dict[str, Any]]:
     return blocks
 
 
+def announce_button(idea: Idea, lang: str) -> dict[str, Any]:
+    """「この採用を全体に知らせる」: the broadcast dialog, prefilled with the adopted idea and the reviewers' answer."""
+    prefill = {"prefill_title": t("ideas.announce.title", lang, title=idea.title)}
+    if idea.answer:
+        prefill["prefill_body"] = idea.answer
+    return dialog_button(t("ideas.button.announce", lang), BROADCAST_COMPOSE, **prefill)
+
+
 def idea_card(
-    idea: Idea, lang: str, *, tz: ZoneInfo = TOKYO, call_theme: str | None = None, voted: bool = False
+    idea: Idea,
+    lang: str,
+    *,
+    tz: ZoneInfo = TOKYO,
+    call_theme: str | None = None,
+    voted: bool = False,
+    announce: bool = False,
 ) -> Card:
-    """The shared card in the idea channel: the idea, its state, votes and comments, and the buttons everyone has."""
+    """The shared card in the idea channel: the idea, its state, votes and comments, and the buttons everyone has.
+    With `announce` (an admin's own copy of an adopted idea) it also offers to announce the adoption."""
     body = _summary(idea, lang, tz)
     if call_theme:
         body.insert(0, literal(t("ideas.card.call", lang, theme=call_theme), isSubtle=True))
@@ -123,6 +133,8 @@ def idea_card(
         ),
         dialog_button(t("ideas.button.comments", lang, count=idea.comments), "ideas.comments", idea_id=idea.idea_id),
     ]
+    if announce:
+        actions.append(announce_button(idea, lang))
     return card(body, actions, lang)
 
 
@@ -445,10 +457,12 @@ def examples() -> list[Card]:
         None,
         now,
     )
+    adopted = sample_idea(idea_id="f" * 32, status=Status.ADOPTED.value, answer="来年度から全庁で実施します。")
     ideas = [named, anonymous, pseudonymous, feedback, long]
     built = []
     for lang in ("ja", "en"):
         built += [idea_card(idea, lang, call_theme="あったらいいな", voted=i % 2 == 0) for i, idea in enumerate(ideas)]
+        built.append(idea_card(adopted, lang, announce=True))
         built += [
             list_card(
                 lang, t("ideas.top.title", lang, period=t("ideas.period.week", lang)), ideas, empty="-", periods=True

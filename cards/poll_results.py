@@ -15,20 +15,7 @@ from typing import Any
 from bot.i18n import t
 from bot.polls.model import PRIVACY_THRESHOLD, Poll, Status, Tally, Visibility
 from bot.polls.tally import below_threshold, percent, results_visible
-from cards.base import Card, card, literal, paragraph
-
-BAR_HEIGHT = "4px"  # the least a styled column takes; Teams adds its padding around it
-
-
-def share_bar(share: int) -> dict[str, Any]:
-    """A horizontal bar `share` % full: an accent column beside a plain one, their widths in proportion."""
-    parts = [("accent", share), ("emphasis", 100 - share)]
-    columns = [
-        {"type": "Column", "width": str(width), "style": style, "minHeight": BAR_HEIGHT, "spacing": "None", "items": []}
-        for style, width in parts
-        if width > 0
-    ]
-    return {"type": "ColumnSet", "columns": columns, "spacing": "Small"}
+from cards.base import Card, card, literal, paragraph, share_bar
 
 
 def option_row(option: str, count: int, ballots: int, lang: str) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from cards.base import (
     execute,
     field_error,
     heading,
+    label,
     literal,
     marked,
     number_value,
@@ -135,8 +136,11 @@ def refresh_for(poll: Poll, lang: str, people: Sequence[str]) -> dict[str, Any]:
 def _title(poll: Poll, lang: str, tz: ZoneInfo, label_key: str = "polls.card.label") -> list[dict[str, Any]]:
     """What kind of card this is, marked as its heading (the question, typed by a person, is shown as written:
     a TextRun, which can't be marked as a heading), then the question and the poll's rules."""
-    label = {**subheading(t(label_key, lang)), "size": "Default", "isSubtle": True}
-    body = [label, literal(poll.question, **HEADING_RUN), paragraph(_meta(poll, lang, tz), subtle=True)]
+    body = [
+        label(t(label_key, lang)),
+        literal(poll.question, **HEADING_RUN),
+        paragraph(_meta(poll, lang, tz), subtle=True),
+    ]
     if not poll.is_open:
         body.append({"type": "TextBlock", "text": t("polls.card.closed", lang), "weight": "Bolder", "wrap": True})
     return body

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from playground.organisation import BOT_NAME, COLLEAGUES, GROUP_CHAT, ME, TEAM
+from playground.organisation import BOT_NAME, COLLEAGUES, GROUP_CHAT, ME, SECOND_ADMIN, TEAM
 from playground.processes import PLAYGROUND_VERSION, ROOT, ServerFailed
 from playground.session import PlaygroundSession, playground_session
 
@@ -29,7 +29,8 @@ def _welcome(session: PlaygroundSession, database: Path) -> str:
             "",
             f"  Microsoft 365 Agents Playground {PLAYGROUND_VERSION} is ready — open {session.url}",
             "",
-            f"  You are {ME.name}; colleagues: {', '.join(person.name for person in COLLEAGUES)}.",
+            f"  You are {ME.name}; colleagues: {', '.join(person.name for person in COLLEAGUES)}."
+            f" Admins: {ME.name}, {SECOND_ADMIN.name}.",
             f"  Chats: Personal Chat (with {BOT_NAME}), {GROUP_CHAT.name}; team {TEAM.name}: General, お知らせ.",
             f"  In a channel or group chat type @ and pick {BOT_NAME}. Start with 「ヘルプ」.",
             f"  The bot ({session.bot_url}, local dev mode) writes its log here; the Playground's is in"

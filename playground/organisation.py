@@ -56,6 +56,9 @@ COLLEAGUES = (
     _person(25, "渡辺", "翔", "sho.watanabe"),
 )
 EVERYONE = (ME, *COLLEAGUES)
+# The bot's admins: the current user, and a colleague to approve her broadcasts (二者承認 needs a second admin).
+SECOND_ADMIN = COLLEAGUES[0]
+ADMINS = (ME, SECOND_ADMIN)
 PERSONAL_CHAT = Place("personal-chat-hanako-sato", "Personal Chat")
 GROUP_CHAT = Place("group-chat-kaikaku", "改革推進チーム")
 TEAM = Place("team-digital-service", "デジタルサービス局")

@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from playground.organisation import ME
+from playground.organisation import ADMINS
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND_PACKAGE = "@microsoft/m365agentsplayground"
@@ -112,7 +112,8 @@ class ServerProcess:
 
 
 def bot_environment(database_url: str, port: int) -> dict[str, str]:
-    """Local dev mode on loopback (no app id, so no auth), its own database, and the current user as an admin.
+    """Local dev mode on loopback (no app id, so no auth), its own database, and the current user and a colleague as
+    admins (a broadcast to everyone needs a second admin's approval).
 
     Every setting a developer's `.env` might hold is pinned here, since the environment wins over `.env`."""
     return {
@@ -120,7 +121,7 @@ def bot_environment(database_url: str, port: int) -> dict[str, str]:
         "MicrosoftAppId": "",
         "MicrosoftAppPassword": "",
         "ALLOWED_TENANT_IDS": "",
-        "ADMIN_AAD_OBJECT_IDS": ME.aad_object_id,
+        "ADMIN_AAD_OBJECT_IDS": ",".join(person.aad_object_id for person in ADMINS),
         "DATABASE_URL": database_url,
         "HOST": "127.0.0.1",
         "PORT": str(port),

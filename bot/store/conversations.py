@@ -45,6 +45,25 @@ class ConversationRecord:
     updated_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class PersonalChat:
+    """Someone the bot can message 1:1: the app is installed for them and the chat is not blocked."""
+
+    aad_id: str
+    user_id: str | None  # their 29: id
+    conversation_id: str
+    locale: str | None
+
+
+@dataclass(frozen=True)
+class TeamPlace:
+    """A team the bot is installed in, and how to reach Teams for it."""
+
+    team_id: str  # 19:…@thread.tacv2 (also the id of its General channel)
+    service_url: str
+    bot_id: str
+
+
 def _record(row: Row[Any]) -> ConversationRecord:
     return ConversationRecord(**row._asdict())
 
@@ -167,3 +186,47 @@ class ConversationStore:
         async with self._engine.connect() as conn:
             rows = await conn.execute(query)
         return {aad_id: conversation_id for aad_id, conversation_id in rows}
+
+    async def people(self, tenant_id: str | None, aad_ids: Iterable[str] | None = None) -> list[PersonalChat]:
+        """Everyone in the tenant the bot can message 1:1 (or those of `aad_ids`), each once."""
+        query = select(
+            conversations.c.user_aad_id,
+            conversations.c.user_id,
+            conversations.c.conversation_id,
+            conversations.c.locale,
+        ).where(
+            conversations.c.conversation_type == "personal",
+            conversations.c.installed == true(),
+            conversations.c.status == ACTIVE,
+            conversations.c.user_aad_id.is_not(None),
+            conversations.c.tenant_id == tenant_id,
+        )
+        if aad_ids is not None:
+            wanted = list(set(aad_ids))
+            if not wanted:
+                return []
+            query = query.where(conversations.c.user_aad_id.in_(wanted))
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(query.order_by(conversations.c.updated_at.desc()))
+        found: dict[str, PersonalChat] = {}
+        for row in rows:  # newest chat first, should someone have two
+            found.setdefault(
+                row.user_aad_id, PersonalChat(row.user_aad_id, row.user_id, row.conversation_id, row.locale)
+            )
+        return list(found.values())
+
+    async def teams(self, tenant_id: str | None) -> list[TeamPlace]:
+        """The teams of the tenant the bot is installed in (from their channels' conversations)."""
+        query = select(conversations.c.team_id, conversations.c.service_url, conversations.c.bot_id).where(
+            conversations.c.conversation_type == "channel",
+            conversations.c.installed == true(),
+            conversations.c.status == ACTIVE,
+            conversations.c.team_id.is_not(None),
+            conversations.c.tenant_id == tenant_id,
+        )
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(query.order_by(conversations.c.created_at))
+        found: dict[str, TeamPlace] = {}
+        for row in rows:
+            found.setdefault(row.team_id, TeamPlace(row.team_id, row.service_url, row.bot_id))
+        return list(found.values())

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Double,
     Index,
     Integer,
     MetaData,
@@ -167,4 +168,14 @@ audit_log = Table(
     Column("details", JSON, nullable=False),  # never the identity of an anonymous submitter
     PrimaryKeyConstraint("entry_id"),
     Index(None, "at"),
+)
+
+tenant_pace = Table(
+    "tenant_pace",
+    metadata,
+    # The per-tenant budget of bot-initiated calls shared by every instance (bot.pacing): epoch seconds.
+    Column("tenant_id", String(128), nullable=False),
+    Column("next_at", Double, nullable=False),  # the next free send slot
+    Column("slowed_until", Double, nullable=False),  # the end of the latest back-off after a 429
+    PrimaryKeyConstraint("tenant_id"),
 )

@@ -122,8 +122,11 @@ class IdeasBase(Feature):
     async def _require_reviewer(self, turn: Turn) -> None:
         await self.ctx.policy.require(turn, REVIEWERS, refusal="ideas.reviewers_only")
 
-    def _card(self, idea: Idea, lang: str, call: Call | None = None, *, voted: bool = False) -> dict[str, Any]:
-        return cards.idea_card(idea, lang, tz=self.ctx.tz, call_theme=call.theme if call else None, voted=voted)
+    def _card(
+        self, idea: Idea, lang: str, call: Call | None = None, *, voted: bool = False, announce: bool = False
+    ) -> dict[str, Any]:
+        theme = call.theme if call else None
+        return cards.idea_card(idea, lang, tz=self.ctx.tz, call_theme=theme, voted=voted, announce=announce)
 
     async def _call_of(self, idea: Idea) -> Call | None:
         return await self.service.call(idea.call_id) if idea.call_id else None

@@ -34,6 +34,7 @@ from bot.turn import Turn
 from cards import ideas as cards
 from cards.base import card_message
 from cards.download import download_card
+from dialogs.broadcasts import Broadcasts
 from dialogs.ideas.base import (
     NOTIFY,
     OVERSIGHT,
@@ -64,7 +65,7 @@ class Reviewing(IdeasBase):
         return Refresh(shown) if turn.data else Say(card=shown)
 
     @verb("ideas.review")
-    async def review(self, turn: Turn) -> Outcome:
+    async def review(self, turn: Turn) -> Outcome | list[Outcome]:
         await self._require_reviewer(turn)
         idea = await self._idea(turn)
         chosen = scalar_text(turn.data.get(cards.review_input("status", idea.idea_id)))
@@ -90,7 +91,16 @@ class Reviewing(IdeasBase):
         # One notice per change (a declined idea may be reconsidered and declined again: two notices).
         change = f"{idea.idea_id}:{changed.status}:{changed.status_changed_at.timestamp():.6f}"
         await self.ctx.timed.ensure(NOTIFY, change, self.ctx.clock.now())
-        return Notify(t("ideas.review.saved", turn.lang, status=cards.status_text(changed.status, turn.lang)))
+        saved = Notify(t("ideas.review.saved", turn.lang, status=cards.status_text(changed.status, turn.lang)))
+        if changed.status == Status.ADOPTED and await self._may_announce(turn):
+            # The admin's own copy of the adopted idea, in their 1:1 chat: from there they may tell everyone.
+            return [saved, Say(card=self._card(changed, turn.lang, await self._call_of(changed), announce=True))]
+        return saved
+
+    async def _may_announce(self, turn: Turn) -> bool:
+        """An admin, in their 1:1 chat (where the broadcast dialog works and nobody else sees the button), of an
+        app that broadcasts."""
+        return turn.personal and Broadcasts.name in self.ctx.features and await self.ctx.policy.allows(turn, Role.ADMIN)
 
     @verb("ideas.reveal")
     async def reveal(self, turn: Turn) -> Outcome:

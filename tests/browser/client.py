@@ -7,7 +7,8 @@ wait is for something to appear on the page, never a fixed sleep.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -93,6 +94,11 @@ class PlaygroundClient:
         expect(card).to_be_visible()
         return card
 
+    def pinned(self, card: Locator) -> Locator:
+        """The same card even after an update changes what it shows (`card_in` finds a card by its text)."""
+        index = card.evaluate(f"card => [...document.querySelectorAll({CARD!r})].indexOf(card)")
+        return self.page.locator(CARD).nth(index)
+
     # ---- message extension (compose box) ---------------------------------------------------------------------------
 
     def open_action_command(self, command_id: str) -> Locator:
@@ -112,12 +118,31 @@ class PlaygroundClient:
 
     # ---- pictures for the guide ------------------------------------------------------------------------------------
 
+    @contextmanager
+    def tall_page(self, height: int = 1600) -> Iterator[None]:
+        """A taller window for a while, for a picture of a dialog longer than the usual window."""
+        usual = self.page.viewport_size
+        assert usual is not None
+        self.page.set_viewport_size({"width": usual["width"], "height": height})
+        try:
+            yield
+        finally:
+            self.page.set_viewport_size(usual)
+
+    def _hide_log_panel(self) -> None:
+        """The log panel `load` hid may have opened again (the Playground opens it as it starts): hide it."""
+        panel = self.page.get_by_text("Log Panel", exact=True)
+        if panel.is_visible():
+            self.page.get_by_role("button", name="Toggle Log Panel").click()
+            expect(panel).to_be_hidden()
+
     def picture(self, name: str, of: Locator | None = None) -> None:
         """Save docs/guide/<name>.png (the whole page, or one element) when the run makes the guide's pictures."""
         if self._guide_dir is None:
             return
         path = self._guide_dir / f"{name}.png"
         if of is None:
+            self._hide_log_panel()
             self.page.screenshot(path=path)
         else:
             of.screenshot(path=path)

@@ -34,6 +34,35 @@ def click_card_button_in_channel(
     action = clicked["value"]["action"]
     conversation_id = clicked["conversation"]["id"]
     channel_id = conversation_id.split(";")[0]  # a thread is "<channel id>;messageid=<root message id>"
+    _execute(
+        playground_url,
+        person,
+        action["verb"],
+        action_data,
+        conversation={"id": conversation_id, "conversationType": "channel", "isGroup": True, "tenantId": TENANT_ID},
+        channelData={"tenant": {"id": TENANT_ID}, "team": {"id": TEAM.id}, "channel": {"id": channel_id}},
+        replyToId=clicked["replyToId"],
+    )
+
+
+def click_card_button_in_personal_chat(playground_url: str, person: Person, verb: str, data: dict[str, Any]) -> None:
+    """`person` clicks an Action.Execute button (`verb`, `data`) of a card in their own 1:1 chat with the bot.
+
+    The Playground shows the current user's 1:1 chat only: what the click changes elsewhere — the cards the bot
+    posts to the current user — is what the page shows."""
+    _execute(
+        playground_url,
+        person,
+        verb,
+        data,
+        conversation={"id": f"personal-chat-{person.mail_name}", "conversationType": "personal", "tenantId": TENANT_ID},
+        channelData={"tenant": {"id": TENANT_ID}},
+        locale="ja-JP",
+    )
+
+
+def _execute(playground_url: str, person: Person, verb: str, data: dict[str, Any], **where: Any) -> None:
+    """The invoke Teams sends when `person` clicks an Action.Execute button; `where` names the conversation."""
     send_activity(
         playground_url,
         {
@@ -44,14 +73,7 @@ def click_card_button_in_channel(
             "serviceUrl": f"{playground_url}/_connector",
             "from": person.account(),
             "recipient": {"id": BOT_ID, "name": BOT_NAME},
-            "conversation": {
-                "id": conversation_id,
-                "conversationType": "channel",
-                "isGroup": True,
-                "tenantId": TENANT_ID,
-            },
-            "channelData": {"tenant": {"id": TENANT_ID}, "team": {"id": TEAM.id}, "channel": {"id": channel_id}},
-            "replyToId": clicked["replyToId"],
-            "value": {"action": {"type": "Action.Execute", "verb": action["verb"], "data": action_data}},
+            **where,
+            "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
         },
     )

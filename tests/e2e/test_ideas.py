@@ -17,7 +17,8 @@ from bot.ideas.tables import idea_comments, idea_votes, ideas
 from tests.cardcheck import assert_valid_card
 from tests.support.bot import RunningBot, start_bot
 from tests.support.cards import card_of, texts, visible_text
-from tests.support.ideas import ADMIN, MODERATOR, PAPERLESS, REVIEWER, ROLES, IdeaBox, button, form_of, inputs
+from tests.support.ideas import ADMIN, MODERATOR, PAPERLESS, REVIEWER, ROLES, IdeaBox
+from tests.support.talk import button, form_of, inputs
 from tests.teams_channel.activities import Conversation, User
 from tests.teams_channel.channel import TeamsChannel
 
@@ -448,6 +449,50 @@ async def test_staff_cannot_review_and_two_reviewers_at_once_move_it_once(box: I
     changes = [entry for entry in await box.audit() if entry.action == "ideas.status"]
     assert len(changes) == 2 - len(moved_on) >= 1
     assert {entry.details["from"] for entry in changes} == ({"new"} if moved_on else {"new", "reviewing"})
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_an_admin_who_adopts_an_idea_may_announce_it_and_nobody_else_may(box: IdeaBox, locale: str) -> None:
+    """「この採用を全体に知らせる」: the adopting admin's own copy of the idea, in their 1:1 chat, opens the broadcast
+    dialog prefilled; the shared card, a reviewer who is not an admin, and staff never get the button, and a
+    forged click is politely refused."""
+    lang, answer = locale[:2], "来年度から全庁で実施します。"
+    announce = t("ideas.button.announce", lang)
+    first = await box.propose(staff(box.bot))
+    second = await box.propose(staff(box.bot, "佐々木 四郎"), {**PAPERLESS, "title": "押印を廃止する"})
+
+    await box.chat(REVIEWER)
+    before = len(box.personal_messages(REVIEWER))
+    saved = await review(box, first.idea_id, "adopted", answer)  # a reviewer, not an admin
+    assert saved["value"] == t("ideas.review.saved", "ja", status=t("ideas.status.adopted", "ja"))
+    assert box.personal_messages(REVIEWER)[before:] == []
+    assert t("ideas.button.announce", "ja") not in texts(await box.posted(first))
+
+    await box.chat(ADMIN)
+    before = len(box.personal_messages(ADMIN))
+    data = {"idea_id": second.idea_id, f"status_{second.idea_id}": "adopted", f"answer_{second.idea_id}": answer}
+    saved = await box.click("ideas.review", data, ADMIN, locale=locale)
+    assert saved["value"] == t("ideas.review.saved", lang, status=t("ideas.status.adopted", lang))
+    [offered] = box.personal_messages(ADMIN)[before:]
+    own = card_of(offered)
+    assert own is not None
+    assert_valid_card(own)
+    assert second.title in texts(own) and answer in texts(own)
+    opening = button(own, announce)["data"]
+    assert opening["dialog"] == "broadcasts.compose"
+    prefill = {name: opening[name] for name in ("prefill_title", "prefill_body")}
+    fetched = await box.fetch(opening["dialog"], ADMIN, locale=locale, **prefill)
+    assert fetched["task"]["value"]["title"] == t("broadcasts.dialog.compose", lang)
+    fields = inputs(form_of(fetched))
+    assert fields["title"]["value"] == t("ideas.announce.title", lang, title=second.title)
+    assert fields["body"]["value"] == answer
+
+    shared = await box.posted(second)
+    assert t("ideas.status.adopted", "ja") in " ".join(texts(shared))
+    assert t("ideas.button.announce", "ja") not in texts(shared), "the channel's card is everyone's"
+    for someone in (staff(box.bot), REVIEWER):
+        forged = await box.fetch(opening["dialog"], someone, locale=locale, **prefill)
+        assert forged["task"]["value"] == t("broadcasts.admins_only", lang)
 
 
 async def test_an_anonymous_idea_names_nobody_yet_its_submitter_hears_back(box: IdeaBox) -> None:

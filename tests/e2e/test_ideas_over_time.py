@@ -19,7 +19,8 @@ from dialogs.ideas import CALL_CLOSE, DIGEST, POLL_RESULT
 from tests.cardcheck import assert_valid_card
 from tests.support.bot import RunningBot, start_bot
 from tests.support.cards import card_of, texts, visible_text
-from tests.support.ideas import ADMIN, PAPERLESS, REVIEWER, ROLES, IdeaBox, button, form_of, inputs
+from tests.support.ideas import ADMIN, PAPERLESS, REVIEWER, ROLES, IdeaBox
+from tests.support.talk import button, form_of, inputs
 from tests.teams_channel.channel import TeamsChannel
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -26,7 +26,7 @@ from .config import (
     OAUTH_SCOPE,
     OTHER_CHANNEL_KID,
 )
-from .connector import ConnectorCall, ConnectorService, Injection
+from .connector import ConnectorCall, ConnectorService, Injection, opened_chat_id
 from .identity import IdentityProvider
 from .keys import SigningKey, TlsMaterial, write_tls_material
 from .serving import LoopbackServers
@@ -273,6 +273,10 @@ class TeamsChannel:
     def block_conversation(self, conversation_id: str, code: str = "BotDisabledByAdmin") -> None:
         self.connector.block_conversation(conversation_id, code)
 
+    def opened_chat(self, user: User) -> str:
+        """The id of the 1:1 chat the bot gets when it opens one with `user` (create conversation)."""
+        return opened_chat_id(self.app_id, user.tenant_id, user.id)
+
     def missing_conversation(self, conversation_id: str) -> None:
         self.connector.missing_conversation(conversation_id)
 
@@ -282,6 +286,18 @@ class TeamsChannel:
 
     def set_team_channels(self, team_id: str, channels: Sequence[Mapping[str, Any]]) -> None:
         self.connector.set_team_channels(team_id, channels)
+
+    def set_team(self, team_id: str, name: str, aad_group_id: str | None = None) -> None:
+        self.connector.set_team(team_id, name, aad_group_id)
+
+    def limit_tenant(self, per_second: int | None) -> None:
+        """Teams' per-app-per-tenant ceiling: calls beyond `per_second` in any second get 429 (until `reset`)."""
+        self.connector.limit_tenant(per_second)
+
+    @property
+    def tenant_throttled(self) -> int:
+        """Calls the tenant ceiling refused."""
+        return self.connector.counters()["tenant_throttled"]
 
     def reset(self) -> None:
         """Forget calls, activities, injections, rate windows, latency and counters (keys stay); answer again."""

@@ -44,6 +44,7 @@ class ConnectorCall:
     status: int
     time: float  # time.monotonic() when the answer was produced
     app_id: str | None = None
+    arrived: float = 0.0  # time.monotonic() when the request arrived (what rate limits count)
 
 
 @dataclass
@@ -86,7 +87,9 @@ class ConnectorState:
     members: list[dict[str, Any]] = field(default_factory=list)
     members_by_conversation: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     team_channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    teams: dict[str, dict[str, Any]] = field(default_factory=dict)  # team id → {name, aadGroupId}
     throttled: int = 0
+    tenant_throttled: int = 0  # refused by the per-tenant ceiling (when one is set)
     injected: int = 0
     unauthorized: int = 0
     latency: float = 0.0
@@ -146,6 +149,7 @@ class ConnectorService:
         self._lock = threading.Lock()
         self._state = ConnectorState()
         self._limiter = RateLimiter()
+        self._tenant_limiter: RateLimiter | None = None  # off unless a test sets a per-tenant ceiling
         self._last_activity_ms = 0
         self._answering = threading.Event()  # cleared: requests are received and held unanswered (Teams is slow)
         self._answering.set()
@@ -163,6 +167,13 @@ class ConnectorService:
         with self._lock:
             self._state = ConnectorState()
             self._limiter.reset()
+            self._tenant_limiter = None
+
+    def limit_tenant(self, per_second: int | None) -> None:
+        """Refuse (429) any rate-limited call beyond `per_second` in any one second, all conversations together, as
+        Teams does per app per tenant (this emulator serves one tenant); None turns the ceiling off."""
+        with self._lock:
+            self._tenant_limiter = None if per_second is None else RateLimiter(((1.0, per_second),))
 
     @property
     def latency(self) -> float:
@@ -175,7 +186,8 @@ class ConnectorService:
             self._state.latency = seconds
 
     def hold(self) -> None:
-        """Receive requests but answer none until `release` (e.g. to kill a bot while all its posts are in Teams)."""
+        """Do what requests ask, but answer none until `release` (e.g. to kill a bot while all its posts are in
+        Teams' hands: Teams has them, the bot does not know)."""
         self._answering.clear()
 
     def release(self) -> None:
@@ -210,6 +222,11 @@ class ConnectorService:
     def set_team_channels(self, team_id: str, channels: Sequence[Mapping[str, Any]]) -> None:
         with self._lock:
             self._state.team_channels[team_id] = [dict(c) for c in channels]
+
+    def set_team(self, team_id: str, name: str, aad_group_id: str | None = None) -> None:
+        """What `GET /v3/teams/{id}` answers for the team."""
+        with self._lock:
+            self._state.teams[team_id] = {"name": name, "aadGroupId": aad_group_id}
 
     # --- queries (any thread) ----------------------------------------------------------------
     def calls(
@@ -247,6 +264,7 @@ class ConnectorService:
             return {
                 "calls": len(s.calls),
                 "throttled": s.throttled,
+                "tenant_throttled": s.tenant_throttled,
                 "injected": s.injected,
                 "unauthorized": s.unauthorized,
                 "activities": sum(len(v) for v in s.activities.values()),
@@ -260,6 +278,7 @@ class ConnectorService:
 
     # --- request handling (emulator loop) ---------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        arrived = time.monotonic()  # what the rate limits count: the request's arrival, not when its body is read
         raw = request.rel_url.raw_path[len(self.prefix) :]
         # Ids such as "19:abc@thread.tacv2;messageid=1" arrive percent-encoded (msrest quotes with safe='').
         segments = [unquote(s) for s in raw.split("/") if s]
@@ -275,12 +294,6 @@ class ConnectorService:
         latency = self.latency
         if latency > 0:
             await asyncio.sleep(latency)
-        if not self._answering.is_set():
-            with self._lock:
-                self._held += 1
-            await asyncio.to_thread(self._answering.wait)  # set from the test's thread
-            with self._lock:
-                self._held -= 1
         route = _parse(segments, method)
         if route is not None:
             route.query = dict(request.query)
@@ -291,12 +304,18 @@ class ConnectorService:
             if route is None:
                 response = _error(404, "NotFound", f"No route for {method} /{path}")
             else:
-                response = self._dispatch(route, method, path, body, app_id)
+                response = self._dispatch(route, method, path, body, app_id, arrived)
         except _Unauthorized:
             with self._lock:
                 self._state.unauthorized += 1
             response = web.json_response({"message": "Authorization has been denied for this request."}, status=401)
-        self._record(method, path, route, body, response, app_id)
+        if not self._answering.is_set():  # Teams has done what was asked (and counted it); its answer is late
+            with self._lock:
+                self._held += 1
+            await asyncio.to_thread(self._answering.wait)  # set from the test's thread
+            with self._lock:
+                self._held -= 1
+        self._record(method, path, route, body, response, app_id, arrived)
         return response
 
     def _authenticate(self, request: web.Request) -> dict[str, Any]:
@@ -310,7 +329,14 @@ class ConnectorService:
             raise _Unauthorized from exc
 
     def _record(
-        self, method: str, path: str, route: _Route | None, body: Any, response: web.Response, app_id: str | None
+        self,
+        method: str,
+        path: str,
+        route: _Route | None,
+        body: Any,
+        response: web.Response,
+        app_id: str | None,
+        arrived: float,
     ) -> None:
         conversation_id = route.conversation_id if route else None
         activity_id = route.activity_id if route else None
@@ -328,11 +354,14 @@ class ConnectorService:
             status=response.status,
             time=time.monotonic(),
             app_id=app_id,
+            arrived=arrived,
         )
         with self._lock:
             self._state.calls.append(call)
 
-    def _dispatch(self, route: _Route, method: str, path: str, body: Any, app_id: str | None) -> web.Response:
+    def _dispatch(
+        self, route: _Route, method: str, path: str, body: Any, app_id: str | None, arrived: float
+    ) -> web.Response:
         with self._lock:
             s = self._state
             for injection in s.injections:
@@ -350,15 +379,30 @@ class ConnectorService:
                 code = s.blocked[conversation_id]
                 return _error(403, code, _BLOCKED_MESSAGES.get(code, "The bot is not allowed in this conversation."))
             if self.enforce_rate_limits and route.operation in RATE_LIMITED and conversation_id is not None:
-                wait = self._limiter.acquire((app_id, conversation_id))
-                if wait is not None:
-                    s.throttled += 1
-                    return _error(
-                        429, "TooManyRequests", "Too many requests.", {"Retry-After": retry_after_header(wait)}
-                    )
+                refused = self._throttle((app_id, conversation_id), app_id, arrived)
+                if refused is not None:
+                    return refused
             return self._perform(route, conversation_id, body, app_id)
 
     # The following run under self._lock.
+    def _throttle(
+        self, conversation: tuple[str | None, str], app_id: str | None, arrived: float
+    ) -> web.Response | None:
+        """A 429 if the call breaks the per-conversation limits or the tenant's ceiling; else both count it."""
+        s, tenant = self._state, self._tenant_limiter
+        wait = self._limiter.wait(conversation)
+        tenant_wait = tenant.wait(app_id, arrived) if tenant is not None else None
+        if wait is None and tenant_wait is None:
+            self._limiter.hit(conversation)
+            if tenant is not None:
+                tenant.hit(app_id, arrived)
+            return None
+        if wait is None:
+            s.tenant_throttled += 1
+        s.throttled += 1
+        seconds = max(wait or 0.0, tenant_wait or 0.0)
+        return _error(429, "TooManyRequests", "Too many requests.", {"Retry-After": retry_after_header(seconds)})
+
     def _perform(self, route: _Route, cid: str | None, body: Any, app_id: str | None) -> web.Response:
         op = route.operation
         if op in ("send", "reply"):
@@ -396,7 +440,8 @@ class ConnectorService:
             channels = self._state.team_channels.get(route.team_id, [{"id": route.team_id, "name": None}])
             return web.json_response({"conversations": channels})
         if op == "team_details":
-            return web.json_response({"id": route.team_id, "name": None, "aadGroupId": None})
+            details = self._state.teams.get(route.team_id or "", {"name": None, "aadGroupId": None})
+            return web.json_response({"id": route.team_id, **details})
         if op == "list_conversations":
             convs = [{"id": c, "members": []} for c in self._state.activities]
             return web.json_response({"conversations": convs, "continuationToken": None})
@@ -420,9 +465,7 @@ class ConnectorService:
         members = params.get("members") or []
         tenant = params.get("tenantId") or ((params.get("channelData") or {}).get("tenant") or {}).get("id") or ""
         if len(members) == 1 and not params.get("isGroup"):
-            seed = f"{app_id}|{tenant}|{members[0].get('id') or members[0].get('aadObjectId')}"
-            digest = base64.urlsafe_b64encode(hashlib.sha256(seed.encode()).digest()).decode().rstrip("=")
-            return f"a:1{digest[:40]}"
+            return opened_chat_id(app_id, tenant, members[0].get("id") or members[0].get("aadObjectId"))
         return f"19:{uuid.uuid4().hex}@thread.v2"
 
     def _create_conversation(self, cid: str | None, body: Any) -> web.Response:
@@ -464,6 +507,13 @@ class ConnectorService:
         nxt = start + size
         token = base64.urlsafe_b64encode(str(nxt).encode()).decode() if nxt < len(members) else None
         return web.json_response({"members": page, "continuationToken": token})
+
+
+def opened_chat_id(app_id: str | None, tenant_id: str, member_id: str | None) -> str:
+    """The id of the 1:1 chat a bot opens with a member (create conversation): always the same for them."""
+    seed = f"{app_id}|{tenant_id}|{member_id}"
+    digest = base64.urlsafe_b64encode(hashlib.sha256(seed.encode()).digest()).decode().rstrip("=")
+    return f"a:1{digest[:40]}"
 
 
 _BLOCKED_MESSAGES = {

@@ -1,4 +1,4 @@
-"""Sliding-window rate limiter with Teams' per-bot-per-conversation limits."""
+"""Sliding-window rate limiter with Teams' per-bot-per-conversation limits (and any other windows, e.g. per tenant)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,15 @@ class RateLimiter:
         self._hits: dict[Hashable, list[float]] = {}
 
     def acquire(self, key: Hashable) -> float | None:
-        now = self._clock()
+        wait = self.wait(key)
+        if wait is None:
+            self.hit(key)
+        return wait
+
+    def wait(self, key: Hashable, now: float | None = None) -> float | None:
+        """Seconds until a request on `key` arriving at `now` (default: this moment) would be allowed (None: at
+        once), without counting one."""
+        now = self._clock() if now is None else now
         hits = self._hits.setdefault(key, [])
         cut = bisect.bisect_right(hits, now - self._horizon)
         if cut:
@@ -39,10 +47,11 @@ class RateLimiter:
             if inside >= limit:
                 # The request becomes legal once the oldest of the last `limit` hits leaves the window.
                 wait = max(wait, hits[len(hits) - limit] + window - now)
-        if wait > 0:
-            return wait
-        hits.append(now)
-        return None
+        return wait if wait > 0 else None
+
+    def hit(self, key: Hashable, now: float | None = None) -> None:
+        """Count a request on `key` arriving at `now` (default: this moment)."""
+        bisect.insort(self._hits.setdefault(key, []), self._clock() if now is None else now)
 
     def reset(self) -> None:
         self._hits.clear()

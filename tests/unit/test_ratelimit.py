@@ -124,16 +124,6 @@ async def test_idle_keys_are_forgotten(clock: FakeClock) -> None:
     assert len(limiter) == 1
 
 
-async def test_tenant_limiter(clock: FakeClock, limits: TeamsLimits) -> None:
-    limiter = limits.tenant_limiter(50)
-    for _ in range(51):
-        await limiter.acquire("tenant")
-    assert clock() >= 1.0
-    assert limits.tenant_limiter(0.5).windows == ((1, pytest.approx(2.1)),)
-    with pytest.raises(ValueError):
-        limits.tenant_limiter(0)
-
-
 def test_rejects_meaningless_windows() -> None:
     with pytest.raises(ValueError):
         SlidingWindowLimiter([])

@@ -1,6 +1,8 @@
 import pytest
 
 from bot.feature import declared_routes
+from bot.i18n import t
+from bot.permissions import Role
 from bot.routes import RouteTable
 from dialogs import FEATURES
 
@@ -57,3 +59,20 @@ def test_hiragana_reaches_the_katakana_command(typed: str, handler: str, argumen
     """An IME left unconverted still reaches the command; the argument keeps what was typed."""
     match = declared_routes(FEATURES).match_command(typed)
     assert match is not None and (match[0].handler.__name__, match[1]) == (handler, argument), typed
+
+
+ROLE_PREFIXES = {"ja": ("管理者: ", "審査担当: "), "en": ("Admins: ", "Reviewers: ")}
+
+
+def test_help_rows_of_role_limited_commands_start_with_the_role() -> None:
+    """The help card lists them to those roles only; each row says whose it is, first, the same way."""
+    limited = [command for command in declared_routes(FEATURES).commands() if command.audience is not None]
+    assert limited
+    for command in limited:
+        assert command.help_key is not None
+        for lang, prefixes in ROLE_PREFIXES.items():
+            shown = t(command.help_key, lang)
+            assert shown.startswith(prefixes), (command.names, shown)
+            if command.audience == Role.ADMIN:
+                assert shown.startswith(prefixes[0]), (command.names, shown)
+    assert t("broadcasts.command.broadcast").startswith("管理者: お知らせ配信")

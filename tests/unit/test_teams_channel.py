@@ -328,6 +328,24 @@ async def test_rate_limit_per_conversation(channel: TeamsChannel, http: aiohttp.
         assert r.status == 201
 
 
+async def test_rate_limit_per_tenant(channel: TeamsChannel, http: aiohttp.ClientSession) -> None:
+    channel.limit_tenant(5)
+    statuses = []
+    for n in range(6):  # six conversations, one call each: only the tenant's ceiling can refuse
+        async with http.post(conv_url(channel, f"a:1person{n}", "activities"), json={"type": "message"}) as r:
+            statuses.append(r.status)
+    assert statuses == [201] * 5 + [429]
+    assert (channel.tenant_throttled, channel.throttled) == (1, 1)
+    async with http.get(f"{channel.service_url}v3/teams/{quote('19:t@thread.tacv2', safe='')}") as r:
+        assert (await r.json())["name"] is None
+    channel.set_team("19:t@thread.tacv2", "広報チーム", "group-1")
+    async with http.get(f"{channel.service_url}v3/teams/{quote('19:t@thread.tacv2', safe='')}") as r:
+        assert (await r.json())["name"] == "広報チーム"
+    channel.reset()  # the ceiling is per test
+    async with http.post(conv_url(channel, "a:1person9", "activities"), json={"type": "message"}) as r:
+        assert r.status == 201
+
+
 async def test_emulator_does_not_block_the_callers_loop(channel: TeamsChannel, http: aiohttp.ClientSession) -> None:
     channel.latency = 0.5
     ticks = 0

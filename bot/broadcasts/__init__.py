@@ -1,0 +1,1 @@
+"""Admin broadcasts (お知らせ配信): drafts, audiences, two-person approval, a durable outbox, acknowledgements."""
