@@ -123,20 +123,25 @@ async def burst_with_kills(
     `duplicates` answered activities again. The bot that is running at the end, and what happened."""
     kills, pending, total = Kills(), list(range(len(activities))), len(activities)
     for kill_point in [*kill_after, None]:
-        victim, before = bot, total - len(pending)
+        victim, before, killed = bot, total - len(pending), False
 
         def kill_at(
             answers: int, victim: BotProcess = victim, point: int | None = kill_point, before: int = before
         ) -> None:
-            if point is not None and before + answers >= point and victim.process.poll() is None:
+            nonlocal killed
+            if point is not None and before + answers >= point and not killed:
                 victim.process.send_signal(signal.SIGKILL)
+                killed = True
 
         batch = [activities[i] for i in pending]
         answered = await post_all(
             bots.channel, f"{bot.url}/api/messages", batch, concurrency=concurrency, on_answer=kill_at
         )
         pending = [index for position, index in enumerate(pending) if position not in answered]
-        if victim.process.poll() is not None:  # killed: Teams retries what got no answer, at the restarted bot
+        if killed:  # Teams retries what got no answer, at the restarted bot
+            # Its sockets close before the process is reaped: poll() may still say "running" when every request
+            # has already failed, so wait for the exit rather than ask.
+            victim.process.wait(timeout=30)
             kills.acknowledged_before_kills.append(total - len(pending))
             kills.retried += len(pending)
             bot = bots.start()
